@@ -1,0 +1,30 @@
+"""Exceptions raised by bw_mllca. Each message names the field (or flow, or database) and the value."""
+
+from __future__ import annotations
+
+
+class BwMllcaError(Exception):
+    """Base class: a problem the user can fix, reported in one readable message."""
+
+
+class SetupConflict(BwMllcaError):
+    """The project holds a database or method of one of our names that bw_mllca did not write."""
+
+
+class InventoryDataError(BwMllcaError):
+    """A row of inventories/ or methods/ is malformed or does not link to biosphere3."""
+
+
+class StudyError(BwMllcaError):
+    """A study file is invalid. ``problems`` lists (field path, value, message) triples."""
+
+    def __init__(self, problems: list[tuple[str, object, str]], source: str = "study"):
+        self.problems = problems
+        lines = [f"{source}: {len(problems)} problem(s)"]
+        for path, value, message in problems:
+            lines.append(f"  - {path} = {value!r}: {message}")
+        super().__init__("\n".join(lines))
+
+
+class BuildError(BwMllcaError):
+    """Writing the foreground failed; the previous database was left as it was."""

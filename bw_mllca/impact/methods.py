@@ -1,0 +1,176 @@
+"""LCIA method registration: bw2io's bundled ecoinvent 3.9 LCIA file and the project's own tables.
+
+Why not ``bw2io.create_default_lcia_methods()``: with bw2data 4.8 it fails, because the bundled
+``data.json`` names each flow as a *list* ``["biosphere3", uuid]`` and bw2data wants a tuple key (or
+an id). We read the bundled file ourselves and resolve every flow code to its node id with one
+query (``flow_ids``), instead of one ``get_node`` per characterization factor.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import bw2data as bd
+
+from ..data_files import methods_dir
+from ..errors import InventoryDataError
+from ..inventory.biosphere import BIOSPHERE, flow_ids
+from ..ownership import MARK, fingerprint_of, mark, owner_mark
+
+# Method families registered from the bundled file by default.
+DEFAULT_FAMILIES: tuple[str, ...] = ("TRACI v2.1", "EF v3.1", "IPCC 2021")
+
+TRACI: tuple[tuple[str, str, str], ...] = (
+    ("TRACI v2.1", "acidification", "acidification potential (AP)"),
+    ("TRACI v2.1", "climate change", "global warming potential (GWP100)"),
+    ("TRACI v2.1", "ecotoxicity: freshwater", "ecotoxicity: freshwater"),
+    ("TRACI v2.1", "eutrophication", "eutrophication potential"),
+    ("TRACI v2.1", "human toxicity: carcinogenic", "human toxicity: carcinogenic"),
+    ("TRACI v2.1", "human toxicity: non-carcinogenic", "human toxicity: non-carcinogenic"),
+    ("TRACI v2.1", "ozone depletion", "ozone depletion potential (ODP)"),
+    ("TRACI v2.1", "particulate matter formation", "particulate matter formation potential (PMFP)"),
+    ("TRACI v2.1", "photochemical oxidant formation", "maximum incremental reactivity (MIR)"),
+)
+TRACI_GWP100 = TRACI[1]
+
+
+@dataclass(frozen=True)
+class MethodTable:
+    """One LCIA method: name, unit, and factors as (flow code, factor)."""
+
+    name: tuple[str, ...]
+    unit: str
+    description: str
+    factors: tuple[tuple[str, float], ...]
+    source: str = ""
+
+
+@dataclass
+class MethodReport:
+    written: list[tuple[str, ...]] = field(default_factory=list)
+    unchanged: list[tuple[str, ...]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+
+def bundled_lcia_path() -> Path:
+    import bw2io
+
+    return Path(bw2io.__file__).resolve().parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
+
+
+@lru_cache(maxsize=1)
+def _bundled_raw() -> tuple[dict, ...]:
+    with zipfile.ZipFile(bundled_lcia_path()) as archive:
+        return tuple(json.load(archive.open("data.json")))
+
+
+def bundled_methods(families: Sequence[str] = DEFAULT_FAMILIES) -> list[MethodTable]:
+    """The bundled methods whose first name element is in ``families``."""
+    tables = []
+    for raw in _bundled_raw():
+        if raw["name"][0] not in families:
+            continue
+        factors = tuple(
+            (exc["input"][1], float(exc["amount"]))
+            for exc in raw["exchanges"]
+            if exc["input"][0] == BIOSPHERE
+        )
+        tables.append(
+            MethodTable(
+                name=tuple(raw["name"]),
+                unit=raw.get("unit", ""),
+                description=raw.get("description", ""),
+                factors=factors,
+                source=f"bw2io {bundled_lcia_path().name} (ecoinvent 3.9 LCIA implementation)",
+            )
+        )
+    return tables
+
+
+def project_methods(folder: Path | None = None) -> list[MethodTable]:
+    """The project's own methods from ``methods/*.csv``.
+
+    Columns: method (names joined by ' | '), unit, flow, compartment, subcompartment,
+    biosphere3_uuid, factor, source, notes.
+    """
+    folder = folder or methods_dir()
+    grouped: dict[tuple[str, ...], dict] = {}
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            for line_no, row in enumerate(csv.DictReader(handle), start=2):
+                where = f"{path.name} line {line_no}"
+                for column in ("method", "unit", "biosphere3_uuid", "factor", "source"):
+                    if not (row.get(column) or "").strip():
+                        raise InventoryDataError(f"{where}: column {column!r} is empty")
+                try:
+                    factor = float(row["factor"])
+                except ValueError:
+                    raise InventoryDataError(f"{where}: factor = {row['factor']!r} is not a number")
+                name = tuple(part.strip() for part in row["method"].split("|"))
+                entry = grouped.setdefault(
+                    name, {"unit": row["unit"], "factors": [], "sources": set()}
+                )
+                entry["factors"].append((row["biosphere3_uuid"].strip(), factor))
+                entry["sources"].add(row["source"].strip())
+    return [
+        MethodTable(
+            name=name,
+            unit=entry["unit"],
+            description="bw_mllca method; sources: " + "; ".join(sorted(entry["sources"])),
+            factors=tuple(entry["factors"]),
+            source="; ".join(sorted(entry["sources"])),
+        )
+        for name, entry in grouped.items()
+    ]
+
+
+def required_flow_codes(tables: Iterable[MethodTable]) -> set[str]:
+    return {code for table in tables for code, _ in table.factors}
+
+
+def register_methods(tables: Iterable[MethodTable]) -> MethodReport:
+    """Write each method unless an identical one of ours is there; never touch a user's method.
+
+    A user's method of the same name is compared with ours: identical factors are reported as
+    unchanged, different ones as a conflict (the user's method is kept and used).
+    """
+    report = MethodReport()
+    ids = flow_ids()
+    for table in tables:
+        resolved = [(ids[code], amount) for code, amount in table.factors if code in ids]
+        missing = len(table.factors) - len(resolved)
+        fingerprint = fingerprint_of([table.name, table.unit, sorted(resolved)])
+        if table.name in bd.methods:
+            existing = bd.methods[table.name]
+            ours = owner_mark(existing)
+            if ours and ours.get("fingerprint") == fingerprint:
+                report.unchanged.append(table.name)
+                continue
+            if not ours:
+                theirs = sorted((row[0], float(row[1])) for row in bd.Method(table.name).load())
+                if theirs == sorted(resolved):
+                    report.unchanged.append(table.name)
+                else:
+                    report.conflicts.append(
+                        f"method {table.name!r} exists with {len(theirs)} factors that differ from "
+                        f"bw_mllca's ({len(resolved)}); the user's method was kept and will be used"
+                    )
+                continue
+        if missing:
+            report.conflicts.append(f"method {table.name!r}: {missing} factor(s) name flows absent from {BIOSPHERE}")
+        method = bd.Method(table.name)
+        method.register(
+            unit=table.unit,
+            description=table.description,
+            filename=table.source,
+            **{MARK: mark(fingerprint)},
+        )
+        method.write(resolved)
+        report.written.append(table.name)
+    return report

@@ -1,0 +1,53 @@
+"""biosphere3 from bw2io's bundled ecoinvent 3.9 elementary flows, and fast code -> id look-ups."""
+
+from __future__ import annotations
+
+import bw2data as bd
+
+from ..errors import SetupConflict
+from ..ownership import MARK, fingerprint_of, mark, owner_mark
+
+BIOSPHERE = "biosphere3"
+
+
+def ensure_biosphere(required_codes: set[str]) -> str:
+    """Create biosphere3 if absent; if a user's biosphere3 is there, use it untouched.
+
+    Returns "created", "ours" or "user's". Raises SetupConflict, naming the missing flows, if a
+    user's biosphere3 lacks a flow bw_mllca needs (we never add flows to a database we did not write).
+    """
+    if BIOSPHERE in bd.databases:
+        state = "ours" if owner_mark(bd.databases[BIOSPHERE]) else "user's"
+        missing = required_codes - set(flow_ids().keys())
+        if missing:
+            raise SetupConflict(
+                f"the project's {BIOSPHERE} ({state}) lacks {len(missing)} flow(s) bw_mllca needs, "
+                f"e.g. {sorted(missing)[:5]}; bw_mllca does not modify a biosphere it did not write. "
+                "Use a fresh project, or one whose biosphere3 comes from ecoinvent 3.9 / bw2io."
+            )
+        return state
+    from bw2io.importers import Ecospold2BiosphereImporter
+
+    importer = Ecospold2BiosphereImporter()
+    importer.apply_strategies(verbose=False)
+    importer.write_database()
+    meta = bd.databases[BIOSPHERE]
+    meta[MARK] = mark(fingerprint_of(["bw2io bundled ecoinvent 3.9 elementary flows"]))
+    bd.databases[BIOSPHERE] = meta
+    return "created"
+
+
+def flow_ids(database: str = BIOSPHERE) -> dict[str, int]:
+    """Map flow code (UUID) -> node id in one query (one get_node per flow is far too slow)."""
+    from bw2data.backends import ActivityDataset as AD
+
+    query = AD.select(AD.code, AD.id).where(AD.database == database).tuples()
+    return {code: node_id for code, node_id in query}
+
+
+def flow_units(database: str = BIOSPHERE) -> dict[str, str]:
+    """Map flow code -> unit, in one query."""
+    from bw2data.backends import ActivityDataset as AD
+
+    query = AD.select(AD.code, AD.data).where(AD.database == database).tuples()
+    return {code: data.get("unit", "") for code, data in query}

@@ -1,0 +1,472 @@
+"""The foreground builder: a study becomes Brightway activities whose exchange amounts carry the
+amortization (DESIGN.md, "The one idea").
+
+    FU (attributional view) --(queries/B)--------------> inference batch --> accelerator-hour, IT energy
+                            --(queries/lifetime)-------> trained model --1--> each development stage
+                            --(queries/lifetime x n)---> re-training run         (w1) teacher model
+                            --(idle hours)-------------> idle capacity           (w2) data sets
+    FU (consumer view)      --> inference batch, idle capacity only (no development)
+
+    accelerator-hour --1/(L u)----> accelerator manufacture, accelerator end of life
+                     --1/(L u n)--> host server manufacture, host server end of life
+    IT energy (1 kWh) --PUE--> grid electricity at the meter (which carries off-site water)
+                      --WUE/1000--> Water (on-site evaporation, m3)
+
+Every stage activity consumes only accelerator-hours, IT energy and platform time, so the FU's
+score is exactly the sum of its stages' contributions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bw2data as bd
+
+from ..errors import BuildError
+from ..ownership import fingerprint_of, mark
+from ..scope.resolve import (
+    Operation,
+    ResolvedHardware,
+    inference,
+    resolve_datacenter,
+    resolve_hardware,
+    retraining_runs,
+    stage_operation,
+)
+from ..scope.study import Embodied, Stage, StageKind, Study, slug
+from .biosphere import BIOSPHERE
+from .writer import write_owned_database
+
+# biosphere3 flows the foreground itself writes (bw2io bundled ecoinvent 3.9 elementary flows).
+CO2_FOSSIL_AIR = "aa7cac3a-3625-41d4-bc54-33e2cf11ec46"  # Carbon dioxide, fossil; air, non-urban/high stacks
+WATER_TO_AIR = "075e433b-4be4-448e-9510-9a5029c1ce94"  # Water; air, unspecified (evaporated), m3
+
+# Components: the tag on each exchange that leaves the foreground (impact/system.py reads it).
+ELECTRICITY, EMBODIED, END_OF_LIFE, PLATFORM = "electricity", "embodied hardware", "end of life", "platform overhead"
+
+FU_ATTRIBUTIONAL = "fu:attributional"
+FU_CONSUMER = "fu:consumer"
+VIEWS = {
+    "attributional": "attributional LCA view: inference, idle capacity, embodied hardware, and the "
+    "development stages and re-training amortized over lifetime queries (Fernandez et al., eq. 1)",
+    "consumer": "consumer view: inference and idle capacity with their embodied hardware share, "
+    "without development costs (as the Green Software Foundation's SCI for AI reports it)",
+}
+
+
+@dataclass
+class StageRecord:
+    """What the builder decided for one stage, kept for results and the completeness table."""
+
+    name: str
+    kind: str
+    code: str
+    accelerator_hours: float
+    it_energy_kwh: float
+    measured: bool
+    basis: str
+    owner: str  # "model: X", "data set: Y", "functional unit"
+
+
+@dataclass
+class Foreground:
+    database: str
+    data: dict[tuple[str, str], dict]
+    stages: list[StageRecord] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def _exchange(key: tuple[str, str], amount: float, kind: str = "technosphere", **extra: Any) -> dict:
+    return {"input": key, "amount": float(amount), "type": kind, **extra}
+
+
+class _Builder:
+    def __init__(self, study: Study):
+        self.study = study
+        self.db = study.database_name
+        self.bg = study.study.background
+        self.data: dict[tuple[str, str], dict] = {}
+        self.records: list[StageRecord] = []
+        self.hardware = {n: resolve_hardware(n, h) for n, h in study.hardware.items()}
+        self.datacenters = {n: resolve_datacenter(n, d) for n, d in study.datacenters.items()}
+        self.sources: set[str] = set()
+        from ..catalog import load_catalog
+
+        self.catalog = load_catalog()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def key(self, code: str) -> tuple[str, str]:
+        return (self.db, code)
+
+    def add(self, code: str, name: str, unit: str, location: str = "GLO", **fields: Any) -> dict:
+        activity = {
+            "name": name,
+            "unit": unit,
+            "location": location,
+            "reference product": fields.pop("reference_product", name),
+            "type": "process",
+            "exchanges": [_exchange(self.key(code), 1.0, "production")],
+            **fields,
+        }
+        self.data[self.key(code)] = activity
+        return activity
+
+    def link(self, activity: dict, key: tuple[str, str], amount: float, comment: str = "", component: str | None = None) -> None:
+        """A technosphere input; ``component`` tags an exchange that leaves the foreground (a gateway)."""
+        if amount != 0.0:
+            extra = {"mllca_component": component} if component else {}
+            activity["exchanges"].append(_exchange(key, amount, comment=comment, **extra))
+
+    def emit(self, activity: dict, uuid: str, amount: float, comment: str = "") -> None:
+        if amount != 0.0:
+            activity["exchanges"].append(_exchange((BIOSPHERE, uuid), amount, "biosphere", comment=comment))
+
+    def background(self, code: str) -> tuple[str, str]:
+        return (self.bg, code)
+
+    # -- infrastructure ------------------------------------------------------------------------
+    def embodied_activity(self, code: str, name: str, embodied: Embodied) -> tuple[str, str]:
+        activity = self.add(code, name, "unit", mllca_role="user-given embodied", comment=embodied.source)
+        if embodied.co2e_kg:
+            self.emit(activity, CO2_FOSSIL_AIR, embodied.co2e_kg, "user-given kg CO2-eq, written as CO2 fossil")
+        for flow in embodied.flows:
+            self.emit(activity, flow.uuid, flow.amount, flow.name)
+        if embodied.source:
+            self.sources.add(embodied.source)
+        return self.key(code)
+
+    def hardware_hour(self, name: str) -> tuple[str, str]:
+        code = f"accelerator-hour:{slug(name)}"
+        if self.key(code) in self.data:
+            return self.key(code)
+        spec = self.study.hardware[name]
+        hw: ResolvedHardware = self.hardware[name]
+        per_acc = hw.embodied_share_per_accelerator_hour
+        per_server = hw.server_share_per_accelerator_hour
+        label = spec.accelerator or "user-given accelerator"
+        activity = self.add(
+            code,
+            f"accelerator-hour, {label}, {hw.accelerators_per_node} per node ({name}; "
+            f"{hw.lifespan_years:g} years at {hw.utilization:.0%} utilization)",
+            "hour",
+            mllca_role="accelerator-hour",
+            comment=(
+                f"Embodied share of one accelerator for one hour: 1/(lifespan {hw.lifespan_hours:g} h x "
+                f"utilization {hw.utilization:g}) of its manufacture and end of life, and 1/{hw.server_slots} "
+                "of that of its host server (per slot). Energy is not in here: stages consume IT energy directly."
+            ),
+        )
+        accelerator = self.catalog.hardware.get(spec.accelerator or "")
+        if spec.manufacture_activity is not None:
+            self.link(activity, tuple(spec.manufacture_activity), per_acc, "accelerator manufacture (user-linked)", EMBODIED)
+        elif accelerator is not None:
+            self.link(activity, self.background(accelerator.manufacture_activity), per_acc, "accelerator manufacture", EMBODIED)
+            self.sources.add(accelerator.source)
+        else:
+            key = self.embodied_activity(f"manufacture:{slug(name)}:accelerator", f"accelerator manufacture, user-given ({name})", spec.accelerator_embodied)  # type: ignore[arg-type]
+            self.link(activity, key, per_acc, "accelerator manufacture", EMBODIED)
+        if spec.accelerator_end_of_life is not None:
+            key = self.embodied_activity(f"eol:{slug(name)}:accelerator", f"accelerator end of life, user-given ({name})", spec.accelerator_end_of_life)
+            self.link(activity, key, per_acc, "accelerator end of life", END_OF_LIFE)
+        elif accelerator is not None:
+            self.link(activity, self.background(accelerator.end_of_life_activity), per_acc, "accelerator end of life", END_OF_LIFE)
+        server = self.catalog.hardware.get(spec.server or "")
+        if spec.server_embodied is not None:
+            key = self.embodied_activity(f"manufacture:{slug(name)}:server", f"host server manufacture, user-given ({name})", spec.server_embodied)
+            self.link(activity, key, per_server, "host server manufacture", EMBODIED)
+        elif server is not None:
+            self.link(activity, self.background(server.manufacture_activity), per_server, "host server manufacture", EMBODIED)
+            self.sources.add(server.source)
+        if spec.server_end_of_life is not None:
+            key = self.embodied_activity(f"eol:{slug(name)}:server", f"host server end of life, user-given ({name})", spec.server_end_of_life)
+            self.link(activity, key, per_server, "host server end of life", END_OF_LIFE)
+        elif server is not None and spec.server_embodied is None:
+            self.link(activity, self.background(server.end_of_life_activity), per_server, "host server end of life", END_OF_LIFE)
+        return self.key(code)
+
+    def it_energy(self, name: str) -> tuple[str, str]:
+        code = f"it-energy:{slug(name)}"
+        if self.key(code) in self.data:
+            return self.key(code)
+        spec = self.study.datacenters[name]
+        dc = self.datacenters[name]
+        if spec.electricity_activity is not None:
+            grid = tuple(spec.electricity_activity)
+            location = "GLO"
+        elif spec.region is not None:
+            region = self.catalog.regions[spec.region]
+            grid = self.background(region.electricity_activity)
+            location = region.location
+            self.sources.add(region.source)
+        else:
+            grid_code = f"grid:{slug(name)}"
+            grid_activity = self.add(
+                grid_code,
+                f"electricity, user-given grid of datacenter {name} ({spec.grid_kgco2e_per_kwh:g} kg CO2e/kWh)",
+                "kilowatt hour",
+                mllca_role="grid",
+                comment="User-given grid intensity, written as CO2 fossil (kg CO2-eq) per kWh at the meter.",
+            )
+            self.emit(grid_activity, CO2_FOSSIL_AIR, spec.grid_kgco2e_per_kwh or 0.0, "user-given kg CO2-eq per kWh")
+            self.emit(grid_activity, WATER_TO_AIR, (spec.grid_water_l_per_kwh or 0.0) / 1000.0, "off-site water, m3 per kWh")
+            grid = self.key(grid_code)
+            location = "GLO"
+        if spec.profile:
+            self.sources.add(self.catalog.datacenters[spec.profile].source)
+        activity = self.add(
+            code,
+            f"IT electricity use, datacenter {name} (PUE {dc.pue:g}, WUE {dc.wue_l_per_kwh:g} L/kWh)",
+            "kilowatt hour",
+            location=location,
+            mllca_role="it-energy",
+            comment=(
+                "1 kWh at the IT equipment: PUE kWh drawn from the grid at the meter (whose own water "
+                "use is the off-site water), and WUE litres of on-site cooling water evaporated. PUE "
+                "enters once, here."
+            ),
+        )
+        self.link(activity, grid, dc.pue, "grid electricity at the meter: 1 kWh IT x PUE", ELECTRICITY)
+        self.emit(activity, WATER_TO_AIR, dc.wue_l_per_kwh / 1000.0, "on-site water: 1 kWh IT x WUE, m3")
+        return self.key(code)
+
+    def platform(self, name: str) -> tuple[str, str]:
+        code = f"platform:{slug(name)}"
+        if self.key(code) not in self.data:
+            spec = self.study.platforms[name]
+            activity = self.add(code, f"platform overhead, {name}, one minute", "minute", mllca_role="platform", comment=spec.source)
+            self.emit(activity, CO2_FOSSIL_AIR, spec.co2e_kg_per_minute, "platform emissions per minute, kg CO2-eq")
+        return self.key(code)
+
+    # -- stages --------------------------------------------------------------------------------
+    def operation(self, stage: Stage) -> Operation:
+        hw = self.hardware[stage.hardware]
+        if stage.energy is None:
+            return stage_operation(stage, hw)
+        from .energy_logs import read_energy_log
+
+        path = Path(stage.energy.log)
+        if not path.is_absolute() and self.study.base_dir is not None:
+            path = self.study.base_dir / path
+        measurement = read_energy_log(path, format=stage.energy.format, **stage.energy.options)
+        if stage.node_hours is not None:
+            accelerator_hours = stage.node_hours * hw.accelerators_per_node
+        elif stage.accelerator_hours is not None:
+            accelerator_hours = stage.accelerator_hours
+        else:
+            accelerator_hours = measurement.accelerator_hours or 0.0
+        basis = f"{'measured' if measurement.measured else 'estimated'} energy log ({measurement.source_format})"
+        return Operation(accelerator_hours, measurement.it_energy_kwh, measurement.measured, basis)
+
+    def stage(self, stage: Stage, owner: str) -> tuple[str, str]:
+        code = f"stage:{slug(stage.name)}"
+        op = self.operation(stage)
+        activity = self.add(
+            code,
+            f"{stage.kind.value}: {stage.name}",
+            "unit",
+            location=self.location_of(stage.datacenter),
+            mllca_role="stage",
+            mllca_stage=stage.name,
+            mllca_stage_kind=stage.kind.value,
+            comment=f"One run. Operation: {op.basis}. {stage.source}".strip(),
+        )
+        self.link(activity, self.hardware_hour(stage.hardware), op.accelerator_hours, "accelerator-hours (embodied share)")
+        self.link(activity, self.it_energy(stage.datacenter), op.it_energy_kwh, "IT energy, kWh before PUE")
+        if stage.platform is not None:
+            spec = self.study.platforms[stage.platform]
+            minutes = (stage.duration_hours or 0.0) * 60.0 / spec.concurrent_jobs
+            self.link(activity, self.platform(stage.platform), minutes, "job minutes / concurrent jobs", PLATFORM)
+        if stage.source:
+            self.sources.add(stage.source)
+        self.records.append(StageRecord(stage.name, stage.kind.value, code, op.accelerator_hours, op.it_energy_kwh, op.measured, op.basis, owner))
+        return self.key(code)
+
+    def location_of(self, datacenter: str) -> str:
+        region = self.study.datacenters[datacenter].region
+        return self.catalog.regions[region].location if region else "GLO"
+
+    # -- products ------------------------------------------------------------------------------
+    def dataset(self, name: str) -> tuple[str, str]:
+        code = f"dataset:{slug(name)}"
+        if self.key(code) not in self.data:
+            activity = self.add(code, f"data set: {name}", "unit", mllca_role="dataset")
+            for stage in self.study.stages:
+                if stage.dataset == name:
+                    self.link(activity, self.stage(stage, f"data set: {name}"), 1.0, "one preparation run")
+        return self.key(code)
+
+    def model(self, name: str) -> tuple[str, str]:
+        code = f"model:{slug(name)}"
+        if self.key(code) in self.data:
+            return self.key(code)
+        provenance = self.study.model_named(name)
+        assert provenance is not None  # validated
+        activity = self.add(
+            code,
+            f"trained model: {name}",
+            "unit",
+            mllca_role="model",
+            comment="One trained model: its development stages, w1 of its teacher and w2 of each data set (EPC).",
+        )
+        is_main = name == self.study.model.name
+        for stage in self.study.stages:
+            if stage.kind is StageKind.re_training or stage.dataset is not None:
+                continue
+            if stage.model == name or (stage.model is None and is_main):
+                self.link(activity, self.stage(stage, f"model: {name}"), 1.0, "one run")
+        if provenance.teacher is not None:
+            self.link(activity, self.model(provenance.teacher), provenance.teacher_weight, "teacher model, reuse weight w1")
+        for dataset, weight in provenance.datasets.items():
+            self.link(activity, self.dataset(dataset), weight, "data set, reuse weight w2")
+        return self.key(code)
+
+    def use(self) -> None:
+        study = self.study
+        use = study.use
+        fu = study.goal.functional_unit
+        hw = self.hardware[use.hardware]
+        inf = inference(use, hw, fu.queries)
+        batch_code = "stage:inference"
+        batch = self.add(
+            batch_code,
+            f"inference: one batch of {use.batch_size:g} queries",
+            "unit",
+            location=self.location_of(use.datacenter),
+            mllca_role="stage",
+            mllca_stage="inference",
+            mllca_stage_kind="inference",
+            comment=(
+                f"{use.batch_seconds:g} s on {use.accelerators} accelerator(s), shared by {use.batch_size:g} "
+                f"concurrent queries. {use.source}"
+            ).strip(),
+        )
+        self.link(batch, self.hardware_hour(use.hardware), inf.accelerator_hours_per_batch, "accelerator-hours per batch")
+        self.link(batch, self.it_energy(use.datacenter), inf.it_energy_kwh_per_batch, "IT energy per batch, kWh")
+        self.records.append(StageRecord(
+            "inference", "inference", batch_code, inf.accelerator_hours_per_batch, inf.it_energy_kwh_per_batch,
+            inf.measured, "measured energy per batch" if inf.measured else "batch time x power", "functional unit",
+        ))
+        if use.source:
+            self.sources.add(use.source)
+
+        idle_code = "stage:idle"
+        idle = None
+        if inf.idle_accelerator_hours_per_fu > 0:
+            idle = self.add(
+                idle_code,
+                "deployment idle capacity: one idle accelerator-hour",
+                "hour",
+                location=self.location_of(use.datacenter),
+                mllca_role="stage",
+                mllca_stage="idle capacity",
+                mllca_stage_kind="idle capacity",
+                comment=f"Provisioned but unused: idle share {use.idle_share:g} of provisioned time at {use.idle_power_w or 0:g} W.",
+            )
+            self.link(idle, self.hardware_hour(use.hardware), 1.0, "one accelerator-hour")
+            self.link(idle, self.it_energy(use.datacenter), inf.idle_it_energy_kwh_per_idle_hour, "idle IT energy, kWh")
+            self.records.append(StageRecord("idle capacity", "idle capacity", idle_code, 1.0, inf.idle_it_energy_kwh_per_idle_hour, False, "idle share x idle power", "functional unit"))
+
+        model = self.model(study.model.name)
+        for view, code in (("attributional", FU_ATTRIBUTIONAL), ("consumer", FU_CONSUMER)):
+            activity = self.add(
+                code,
+                f"functional unit: {fu.description} ({view} view)",
+                "unit",
+                location=self.location_of(use.datacenter),
+                mllca_role="functional unit",
+                mllca_view=view,
+                comment=VIEWS[view],
+            )
+            self.link(activity, self.key(batch_code), inf.batches_per_fu, "batches per FU = queries / batch size")
+            if idle is not None:
+                self.link(activity, self.key(idle_code), inf.idle_accelerator_hours_per_fu, "idle accelerator-hours per FU")
+            if view == "consumer":
+                continue
+            self.link(activity, model, inf.model_share_per_fu, "queries per FU / lifetime queries")
+            for stage in study.stages:
+                if stage.kind is StageKind.re_training:
+                    runs = retraining_runs(stage, use)
+                    self.link(
+                        activity,
+                        self.stage(stage, "functional unit"),
+                        runs * inf.model_share_per_fu,
+                        f"{runs:g} re-training runs over the deployment, split over lifetime queries",
+                    )
+
+    def build(self) -> Foreground:
+        self.use()
+        study = self.study
+        fu = study.goal.functional_unit
+        included = sorted({r.kind for r in self.records})
+        metadata = {
+            "description": study.study.description or f"bw_mllca study {study.study.name!r}",
+            "mllca_goal": {
+                "intended_application": study.goal.intended_application,
+                "audience": study.goal.audience,
+                "functional_unit": fu.description,
+                "reference_flow_queries": fu.queries,
+                "performance_constraints": [c.text() for c in fu.constraints],
+            },
+            "mllca_scope": {
+                "approach": study.scope.approach,
+                "cut_off": study.scope.cut_off,
+                "stages_included": included,
+                "stages_excluded": {e.stage: e.reason for e in study.scope.excluded},
+                "views": VIEWS,
+            },
+            "mllca_data_sources": sorted(self.sources | set(study.scope.data_sources)),
+        }
+        return Foreground(self.db, self.data, self.records, metadata)
+
+
+def foreground_of(study: Study) -> Foreground:
+    """The foreground as data (nothing written): activities, stage records and metadata."""
+    try:
+        return _Builder(study).build()
+    except (KeyError, ValueError) as error:
+        raise BuildError(f"study {study.study.name!r}: {error}") from error
+
+
+def _check_links(foreground: Foreground) -> None:
+    """Every technosphere input outside the foreground must exist (e.g. setup ran, ecoinvent linked)."""
+    from bw2data.backends import ActivityDataset as AD
+
+    outside = {
+        exc["input"]
+        for ds in foreground.data.values()
+        for exc in ds["exchanges"]
+        if exc["type"] == "technosphere" and exc["input"][0] != foreground.database
+    }
+    for database in {db for db, _ in outside}:
+        codes = {c for (c,) in AD.select(AD.code).where(AD.database == database).tuples()}
+        missing = sorted(code for db, code in outside if db == database and code not in codes)
+        if missing:
+            hint = " (run bw_mllca.setup_project first)" if database == "mllca background" else ""
+            raise BuildError(f"database {database!r} lacks activities {missing}{hint}")
+
+
+def build(study: Study | str | Path) -> str:
+    """Write the study's foreground into the current project; returns the database name.
+
+    Rebuilding an unchanged study writes nothing; a failed build leaves the previous database as it
+    was; a database of the same name that bw_mllca did not write is never touched.
+    """
+    if not isinstance(study, Study):
+        study = Study.from_file(study)
+    foreground = foreground_of(study)
+    _check_links(foreground)
+    background_mark = (bd.databases.get(study.study.background) or {}).get("bw_mllca", {})
+    fingerprint = fingerprint_of([
+        study.model_dump(mode="json"),
+        sorted((str(k), v) for k, v in foreground.data.items()),
+        background_mark.get("fingerprint", ""),
+    ])
+    write_owned_database(
+        foreground.database,
+        lambda: foreground.data,
+        mark(fingerprint, study=study.study.name),
+        **foreground.metadata,
+    )
+    return foreground.database

@@ -1,0 +1,164 @@
+"""A study's numbers with catalog defaults filled in: what the builder writes as exchange amounts.
+
+Each function returns plain numbers with their unit in the name; the defaults come from
+inventories/ (hardware TDP and lifespan, datacenter PUE and WUE) and are recorded as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..catalog import Catalog, load_catalog
+from .study import Datacenter, Hardware, Stage, Use
+
+HOURS_PER_YEAR = 365.0 * 24.0  # 365-day years, as in the ASC worked example (3 years = 1,576,800 min)
+
+
+@dataclass(frozen=True)
+class ResolvedHardware:
+    name: str
+    accelerator_code: str | None
+    server_code: str | None
+    accelerators_per_node: int
+    lifespan_years: float
+    utilization: float
+    server_slots: int  # accelerators one host server carries
+    accelerator_power_w: float | None  # average draw per accelerator; None if unknown
+    host_power_per_accelerator_w: float  # the host's non-accelerator draw, per accelerator
+
+    @property
+    def lifespan_hours(self) -> float:
+        return self.lifespan_years * HOURS_PER_YEAR
+
+    @property
+    def embodied_share_per_accelerator_hour(self) -> float:
+        """Units of one accelerator manufacture carried by one accelerator-hour: 1/(L x u)."""
+        return 1.0 / (self.lifespan_hours * self.utilization)
+
+    @property
+    def server_share_per_accelerator_hour(self) -> float:
+        """Units of one host server carried by one accelerator-hour: 1/(L x u x slots)."""
+        return self.embodied_share_per_accelerator_hour / self.server_slots
+
+
+@dataclass(frozen=True)
+class ResolvedDatacenter:
+    name: str
+    pue: float
+    wue_l_per_kwh: float
+
+
+def resolve_hardware(name: str, hardware: Hardware, catalog: Catalog | None = None) -> ResolvedHardware:
+    catalog = catalog or load_catalog()
+    accelerator = catalog.hardware.get(hardware.accelerator or "")
+    server = catalog.hardware.get(hardware.server or "")
+    lifespan = hardware.lifespan_years or (accelerator.default_lifespan_years if accelerator else None)
+    power = hardware.power_w if hardware.power_w is not None else (accelerator.power_w if accelerator else None)
+    # A catalog host server has a number of accelerator slots; each accelerator-hour carries
+    # 1/slots of the server and of its draw, so a node's impacts scale with its accelerator count.
+    slots = server.accelerators_per_server if server is not None and server.accelerators_per_server else hardware.accelerators_per_node
+    if hardware.host_power_w is not None:
+        host_per_accelerator = hardware.host_power_w / hardware.accelerators_per_node
+    elif server is not None:
+        host_per_accelerator = server.power_w / slots
+    else:
+        host_per_accelerator = 0.0
+    return ResolvedHardware(
+        name=name,
+        accelerator_code=hardware.accelerator,
+        server_code=hardware.server,
+        accelerators_per_node=hardware.accelerators_per_node,
+        server_slots=slots,
+        lifespan_years=lifespan if lifespan is not None else float("nan"),
+        utilization=hardware.utilization,
+        accelerator_power_w=power,
+        host_power_per_accelerator_w=host_per_accelerator,
+    )
+
+
+def resolve_datacenter(name: str, datacenter: Datacenter, catalog: Catalog | None = None) -> ResolvedDatacenter:
+    catalog = catalog or load_catalog()
+    profile = catalog.datacenters.get(datacenter.profile or "")
+    pue = datacenter.pue if datacenter.pue is not None else (profile.pue if profile else float("nan"))
+    if datacenter.wue_l_per_kwh is not None:
+        wue = datacenter.wue_l_per_kwh
+    else:
+        wue = profile.wue_onsite_l_per_kwh if profile and profile.wue_onsite_l_per_kwh is not None else 0.0
+    return ResolvedDatacenter(name=name, pue=pue, wue_l_per_kwh=wue)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A stage's operational input: accelerator-hours (embodied share) and IT energy (before PUE)."""
+
+    accelerator_hours: float
+    it_energy_kwh: float
+    measured: bool
+    basis: str  # how the numbers were obtained, for the completeness table
+
+
+def stage_operation(stage: Stage, hardware: ResolvedHardware) -> Operation:
+    """Operation of a stage given by numbers (a stage with an energy log is read by the inventory)."""
+    if stage.node_hours is not None:
+        accelerator_hours = stage.node_hours * hardware.accelerators_per_node
+    else:
+        accelerator_hours = stage.accelerator_hours or 0.0
+    if stage.energy_kwh is not None:
+        return Operation(accelerator_hours, stage.energy_kwh, True, "measured energy (kWh)")
+    power = stage.power_w if stage.power_w is not None else hardware.accelerator_power_w
+    if power is None:
+        raise ValueError(f"stage {stage.name!r}: no power_w and hardware {hardware.name!r} has none")
+    energy = accelerator_hours * (power + hardware.host_power_per_accelerator_w) / 1000.0
+    basis = "accelerator-hours x average power" if stage.power_w is not None else "accelerator-hours x rated power (TDP)"
+    return Operation(accelerator_hours, energy, False, basis)
+
+
+@dataclass(frozen=True)
+class Inference:
+    """Per batch of ``batch_size`` queries, and how many batches and idle hours one FU carries."""
+
+    accelerator_hours_per_batch: float
+    it_energy_kwh_per_batch: float
+    batches_per_fu: float
+    idle_accelerator_hours_per_fu: float
+    idle_it_energy_kwh_per_idle_hour: float
+    model_share_per_fu: float  # queries per FU / lifetime queries
+    measured: bool
+
+
+def inference(use: Use, hardware: ResolvedHardware, fu_queries: float) -> Inference:
+    # Concurrency: a batch of B queries shares the replica for t seconds, so each query carries
+    # t/B of device time; the FU carries (queries / B) batches.
+    hours_per_batch = use.batch_seconds / 3600.0
+    accelerator_hours = hours_per_batch * use.accelerators
+    if use.energy_kwh_per_batch is not None:
+        energy = use.energy_kwh_per_batch
+    else:
+        power = use.power_w if use.power_w is not None else hardware.accelerator_power_w
+        if power is None:
+            raise ValueError(f"use: no power_w and hardware {hardware.name!r} has none")
+        energy = accelerator_hours * (power + hardware.host_power_per_accelerator_w) / 1000.0
+    batches = fu_queries / use.batch_size
+    busy_hours = batches * accelerator_hours
+    # idle_share is the share of provisioned accelerator time that serves no query.
+    idle_hours = busy_hours * use.idle_share / (1.0 - use.idle_share)
+    idle_power = use.idle_power_w or 0.0
+    return Inference(
+        accelerator_hours_per_batch=accelerator_hours,
+        it_energy_kwh_per_batch=energy,
+        batches_per_fu=batches,
+        idle_accelerator_hours_per_fu=idle_hours,
+        idle_it_energy_kwh_per_idle_hour=(idle_power + hardware.host_power_per_accelerator_w) / 1000.0,
+        model_share_per_fu=fu_queries / use.total_queries,
+        measured=use.energy_kwh_per_batch is not None,
+    )
+
+
+def retraining_runs(stage: Stage, use: Use) -> float:
+    """Re-training runs over the deployment: ``count``, or deployment days / cadence."""
+    if stage.count is not None:
+        return stage.count
+    days = use.deployment_days
+    if days is None or stage.every_days is None:
+        raise ValueError(f"stage {stage.name!r}: every_days needs use.deployment_years or queries_per_day")
+    return days / stage.every_days

@@ -1,0 +1,379 @@
+"""The study file: goal and scope, hardware, datacenters, stages, use and provenance.
+
+A study is TOML (or YAML, if PyYAML is installed), parsed without executing anything, and
+validated on load: every problem is reported at once with its field path and value (StudyError).
+Units are in the field names: ``power_w``, ``lifespan_years``, ``energy_kwh``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from ..errors import StudyError
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+# Hard limits: beyond these a value is a unit mix-up, not an unusual case (see validation.py for
+# the softer plausibility warnings).
+MAX_ACCELERATOR_POWER_W = 5_000.0
+MAX_PUE = 5.0
+MAX_WUE_L_PER_KWH = 20.0
+MAX_LIFESPAN_YEARS = 30.0
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class StageKind(str, Enum):
+    data_preparation = "data preparation"
+    experimentation = "experimentation"
+    pre_training = "pre-training"
+    mid_training = "mid-training"
+    post_training = "post-training"
+    distillation_synthetic_data = "distillation: synthetic data generation"
+    distillation_logit_caching = "distillation: logit caching"
+    distillation_teacher_evaluation = "distillation: teacher evaluation"
+    distillation_student_training = "distillation: student training"
+    fine_tuning = "fine-tuning"
+    evaluation = "evaluation"
+    re_training = "re-training"
+
+
+DEVELOPMENT_KINDS = tuple(kind for kind in StageKind if kind is not StageKind.re_training)
+
+
+class Constraint(Strict):
+    """A performance constraint of the functional unit, e.g. MMLU >= 0.6 or p95 latency <= 2 s."""
+
+    metric: Name
+    operator: Literal[">=", "<=", ">", "<", "=="]
+    value: float = Field(allow_inf_nan=False)
+    unit: str = ""
+
+    def holds_for(self, achieved: float) -> bool:
+        return {
+            ">=": achieved >= self.value,
+            "<=": achieved <= self.value,
+            ">": achieved > self.value,
+            "<": achieved < self.value,
+            "==": achieved == self.value,
+        }[self.operator]
+
+    def text(self) -> str:
+        return f"{self.metric} {self.operator} {self.value:g} {self.unit}".strip()
+
+
+class FunctionalUnit(Strict):
+    description: Name
+    queries: PositiveFloat  # the reference flow: answered queries per functional unit
+    constraints: tuple[Constraint, ...] = ()
+
+
+class Goal(Strict):
+    intended_application: str = ""
+    audience: str = ""
+    functional_unit: FunctionalUnit
+
+
+class Exclusion(Strict):
+    stage: Name
+    reason: Name
+
+
+class Scope(Strict):
+    approach: Literal["attributional", "consequential"] = "attributional"
+    cut_off: str = ""
+    excluded: tuple[Exclusion, ...] = ()
+    data_sources: tuple[str, ...] = ()
+
+
+class Flow(Strict):
+    """A user-given biosphere exchange: biosphere3 UUID and amount in the flow's own unit."""
+
+    uuid: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$")]
+    amount: NonNegativeFloat
+    name: str = ""
+
+
+class Embodied(Strict):
+    """User-given embodied impacts of one unit, instead of a catalog activity."""
+
+    co2e_kg: NonNegativeFloat | None = None  # written as CO2 fossil, kg CO2-eq
+    flows: tuple[Flow, ...] = ()
+    source: str = ""
+
+
+class Hardware(Strict):
+    """A node type: accelerators (count per node), its host server, lifespan and utilization."""
+
+    accelerator: Name | None = None  # catalog code (inventories/hardware.csv)
+    accelerator_embodied: Embodied | None = None  # instead of a catalog accelerator
+    accelerator_end_of_life: Embodied | None = None
+    accelerators_per_node: Annotated[int, Field(ge=1, le=1024)] = 1
+    server: Name | None = None  # catalog code of the host server without accelerators
+    server_embodied: Embodied | None = None
+    server_end_of_life: Embodied | None = None
+    lifespan_years: Annotated[float, Field(gt=0, le=MAX_LIFESPAN_YEARS, allow_inf_nan=False)] | None = None
+    utilization: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    power_w: Annotated[float, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
+    host_power_w: Annotated[float, Field(ge=0, le=50_000, allow_inf_nan=False)] | None = None
+    manufacture_activity: tuple[str, str] | None = None  # (database, code), e.g. in ecoinvent
+
+    @model_validator(mode="after")
+    def _one_accelerator_source(self) -> Hardware:
+        if self.accelerator is None and self.accelerator_embodied is None and self.manufacture_activity is None:
+            raise ValueError("give accelerator (a catalog code), accelerator_embodied or manufacture_activity")
+        if self.accelerator is not None and self.accelerator_embodied is not None:
+            raise ValueError("give either accelerator or accelerator_embodied, not both")
+        return self
+
+
+class Datacenter(Strict):
+    region: Name | None = None  # catalog code (inventories/regions.csv)
+    grid_kgco2e_per_kwh: NonNegativeFloat | None = None  # a custom single-flow grid instead
+    grid_water_l_per_kwh: NonNegativeFloat | None = None
+    electricity_activity: tuple[str, str] | None = None  # (database, code), e.g. in ecoinvent
+    profile: Name | None = None  # catalog code (inventories/datacenters.csv)
+    pue: Annotated[float, Field(ge=1.0, le=MAX_PUE, allow_inf_nan=False)] | None = None
+    wue_l_per_kwh: Annotated[float, Field(ge=0, le=MAX_WUE_L_PER_KWH, allow_inf_nan=False)] | None = None
+
+    @model_validator(mode="after")
+    def _one_grid(self) -> Datacenter:
+        given = [x is not None for x in (self.region, self.grid_kgco2e_per_kwh, self.electricity_activity)]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of region, grid_kgco2e_per_kwh or electricity_activity")
+        return self
+
+
+class Platform(Strict):
+    """A shared platform's overhead (JSC^e): emissions per minute split over concurrent jobs."""
+
+    co2e_kg_per_minute: NonNegativeFloat
+    concurrent_jobs: PositiveFloat = 1.0
+    source: str = ""
+
+
+class EnergyLog(Strict):
+    log: Name
+    format: Name
+    options: dict[str, Any] = {}
+
+
+class Stage(Strict):
+    """One development stage. Give its operation as accelerator_hours (with power_w or energy_kwh),
+    node_hours, or energy_kwh with accelerator_hours; or as a measured energy log."""
+
+    name: Name
+    kind: StageKind
+    hardware: Name
+    datacenter: Name
+    model: Name | None = None  # default: the studied model
+    dataset: Name | None = None  # a data-preparation stage that produces this data set
+    accelerator_hours: NonNegativeFloat | None = None
+    node_hours: NonNegativeFloat | None = None
+    power_w: Annotated[float, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
+    energy_kwh: NonNegativeFloat | None = None  # measured IT energy (before PUE)
+    energy: EnergyLog | None = None
+    duration_hours: NonNegativeFloat | None = None  # wall clock, for a platform overhead
+    platform: Name | None = None
+    every_days: PositiveFloat | None = None  # re-training cadence
+    count: PositiveFloat | None = None  # re-training runs over the deployment
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _operation(self) -> Stage:
+        if self.node_hours is not None and self.accelerator_hours is not None:
+            raise ValueError("give node_hours or accelerator_hours, not both")
+        if self.energy_kwh is not None and self.energy is not None:
+            raise ValueError("give energy_kwh or energy (a log), not both")
+        if self.node_hours is None and self.accelerator_hours is None and self.energy is None:
+            raise ValueError("give accelerator_hours, node_hours or a measured energy log")
+        if self.model is not None and self.dataset is not None:
+            raise ValueError("a stage belongs to a model or to a data set, not both")
+        if self.kind is StageKind.re_training and self.every_days is None and self.count is None:
+            raise ValueError("a re-training stage needs every_days (cadence) or count")
+        if self.kind is not StageKind.re_training and (self.every_days is not None or self.count is not None):
+            raise ValueError("every_days and count are for re-training stages only")
+        return self
+
+
+class Use(Strict):
+    """Deployment: inference batches, lifetime use and idle capacity."""
+
+    hardware: Name
+    datacenter: Name
+    batch_size: PositiveFloat = 1.0  # queries that share the accelerators for one batch
+    accelerators: Annotated[int, Field(ge=1, le=1024)] = 1  # per inference replica
+    seconds_per_batch: PositiveFloat | None = None  # wall time the replica is busy with one batch
+    throughput_queries_per_s: PositiveFloat | None = None  # per replica, instead of seconds_per_batch
+    power_w: Annotated[float, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
+    energy_kwh_per_batch: NonNegativeFloat | None = None  # measured IT energy per batch
+    lifetime_queries: PositiveFloat | None = None
+    queries_per_day: PositiveFloat | None = None
+    deployment_years: PositiveFloat | None = None
+    idle_share: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    idle_power_w: Annotated[float, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _timing(self) -> Use:
+        if (self.seconds_per_batch is None) == (self.throughput_queries_per_s is None):
+            raise ValueError("give exactly one of seconds_per_batch or throughput_queries_per_s")
+        if self.lifetime_queries is None and (self.queries_per_day is None or self.deployment_years is None):
+            raise ValueError("give lifetime_queries, or queries_per_day and deployment_years")
+        return self
+
+    @property
+    def batch_seconds(self) -> float:
+        if self.seconds_per_batch is not None:
+            return self.seconds_per_batch
+        return self.batch_size / self.throughput_queries_per_s  # type: ignore[operator]
+
+    @property
+    def total_queries(self) -> float:
+        if self.lifetime_queries is not None:
+            return self.lifetime_queries
+        return self.queries_per_day * 365.0 * self.deployment_years  # type: ignore[operator]
+
+    @property
+    def deployment_days(self) -> float | None:
+        if self.deployment_years is not None:
+            return self.deployment_years * 365.0
+        if self.queries_per_day is not None and self.lifetime_queries is not None:
+            return self.lifetime_queries / self.queries_per_day
+        return None
+
+
+class ModelProvenance(Strict):
+    """A model as a product: its teacher (weight w1) and data sets (weights w2) in the EPC sense."""
+
+    name: Name
+    teacher: Name | None = None
+    teacher_weight: Share = 1.0
+    datasets: dict[str, Share] = {}
+    performance: dict[str, float] = {}  # achieved metrics, checked against the FU's constraints
+
+
+class Dataset(Strict):
+    name: Name
+    source: str = ""
+
+
+class StudyInfo(Strict):
+    name: Name
+    database: Name | None = None
+    background: Name = "mllca background"
+    description: str = ""
+
+
+class Study(Strict):
+    """A whole study; build it with ``bw_mllca.build(study)``."""
+
+    study: StudyInfo
+    goal: Goal
+    scope: Scope = Scope()
+    hardware: dict[str, Hardware]
+    datacenters: dict[str, Datacenter]
+    platforms: dict[str, Platform] = {}
+    model: ModelProvenance
+    models: tuple[ModelProvenance, ...] = ()
+    datasets: tuple[Dataset, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    use: Use
+    _base_dir: Path | None = PrivateAttr(default=None)
+    _warnings: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def database_name(self) -> str:
+        return self.study.database or f"mllca study: {self.study.name}"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "study", base_dir: Path | None = None) -> Study:
+        from .validation import check_study
+
+        try:
+            study = cls.model_validate(data)
+        except ValidationError as error:
+            raise StudyError(_problems(error), source) from None
+        study._base_dir = base_dir
+        study._warnings = tuple(check_study(study, source))
+        return study
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Study:
+        path = Path(path)
+        if not path.is_file():
+            raise StudyError([("file", str(path), "no such study file")], str(path))
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError:
+                raise StudyError([("file", str(path), "YAML study files need PyYAML installed")], str(path))
+            try:
+                data = yaml.safe_load(text)  # safe_load: no object construction, no code
+            except yaml.YAMLError as error:
+                raise StudyError([("file", str(path), f"not valid YAML: {error}")], str(path)) from None
+        else:
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as error:
+                raise StudyError([("file", str(path), f"not valid TOML: {error}")], str(path)) from None
+        if not isinstance(data, dict):
+            raise StudyError([("file", str(path), "a study must be a table (mapping) at top level")], str(path))
+        return cls.from_dict(data, source=str(path), base_dir=path.parent)
+
+    @property
+    def base_dir(self) -> Path | None:
+        """Folder that relative paths in the study (energy logs) are read from."""
+        return self._base_dir
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Plausibility warnings: legal but unusual values, with units."""
+        return self._warnings
+
+    def model_named(self, name: str) -> ModelProvenance | None:
+        if name == self.model.name:
+            return self.model
+        return next((m for m in self.models if m.name == name), None)
+
+
+def _problems(error: ValidationError) -> list[tuple[str, object, str]]:
+    problems = []
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"])
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown field (check its spelling and unit suffix)"
+        value = item.get("input")
+        if isinstance(value, dict) and item["type"] not in ("extra_forbidden",):
+            value = "{...}"
+        problems.append((path or "(study)", _short(value), message))
+    return problems
+
+
+def _short(value: object) -> object:
+    text = repr(value)
+    return value if len(text) <= 80 else text[:77] + "..."
+
+
+def slug(text: str) -> str:
+    """A stable, readable code fragment: 'Pre-training (run 2)' -> 'pre-training-run-2'."""
+    value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return value or "x"
+
+
+def is_finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
