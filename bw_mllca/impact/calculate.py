@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..scope.study import Study
 from .methods import TRACI
-from .system import COMPONENTS, Method, StudySystem
+from .system import Method, StudySystem
 
 WATER_METHOD: Method = ("bw_mllca", "water", "consumptive water use")
 DEFAULT_METHODS: tuple[Method, ...] = (*TRACI, WATER_METHOD)
@@ -52,10 +52,8 @@ def results_frame(system: StudySystem, views: Sequence[str] = VIEWS) -> pd.DataF
                 continue
             for method in system.methods:
                 parts = system.stage_components(stage, method)
-                for component in COMPONENTS:
-                    value = runs * parts[component]
-                    if value == 0.0:
-                        continue
+                for component, unit_score in parts.items():
+                    value = runs * unit_score
                     rows.append([view, method_label(method), method[1] if len(method) > 1 else method[0],
                                  method[-1], system.method_units[method], stage.stage, stage.stage_kind,
                                  component, value])

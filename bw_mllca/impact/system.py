@@ -68,6 +68,9 @@ class StudySystem:
         self.col = self.lca.dicts.activity
         self.row = self.lca.dicts.product
         self._lu = spla.splu(self.A)
+        self._col_of_row = np.empty(self.A.shape[0], dtype=int)
+        for node_id, r in self.row.items():
+            self._col_of_row[r] = self.col[node_id]
         self.unit_scores = {}  # method -> y (score per unit of each activity column)
         self.direct = {}  # method -> d (direct characterized flows per activity column)
         self.method_units = {}
@@ -115,11 +118,32 @@ class StudySystem:
         raise KeyError(f"view = {view!r}: expected 'attributional' or 'consumer'")
 
     def supply(self, demand: dict[int, float]) -> np.ndarray:
-        """Supply vector x = A^-1 f for a demand {node id: amount}."""
+        """Supply vector x = A^-1 f for a demand {node id: amount}.
+
+        Activities the demand cannot reach get exactly 0 (the LU solve may leave round-off there),
+        so a stage outside a view never shows up in that view's results.
+        """
         f = np.zeros(self.A.shape[0])
         for node_id, amount in demand.items():
             f[self.row[node_id]] = amount
-        return self._lu.solve(f)
+        x = self._lu.solve(f)
+        x[~self._reachable([self.col[node_id] for node_id in demand])] = 0.0
+        return x
+
+    def _reachable(self, start: list[int]) -> np.ndarray:
+        """Columns reachable from ``start`` through technosphere inputs (the matrix's pattern)."""
+        seen = np.zeros(self.A.shape[1], dtype=bool)
+        stack = list(start)
+        seen[stack] = True
+        A = self.A  # CSC: the row indices of column j are its inputs (and itself)
+        while stack:
+            j = stack.pop()
+            for i in A.indices[A.indptr[j]:A.indptr[j + 1]]:
+                k = self._col_of_row[i]
+                if not seen[k]:
+                    seen[k] = True
+                    stack.append(k)
+        return seen
 
     def score(self, demand: dict[int, float], method: Method) -> float:
         f = np.zeros(self.A.shape[0])
@@ -129,18 +153,25 @@ class StudySystem:
 
     # -- decomposition -------------------------------------------------------------------------
     def stage_components(self, stage: Node, method: Method) -> dict[str, float]:
-        """Score of one run of ``stage`` split into components (sums to its unit score)."""
+        """Score of one run of ``stage`` split into the components it uses (sums to its unit score).
+
+        A component the stage uses is present even when this method scores it 0 (ozone depletion
+        of grid electricity, say); a component it does not use is absent.
+        """
         z = self.supply({stage.id: 1.0})
         y = self.unit_scores[method]
         d = self.direct[method]
-        parts = {c: 0.0 for c in COMPONENTS}
+        parts: dict[str, float] = {}
         for component, items in self._gateways.items():
             for fg_col, gw_col, amount in items:
-                parts[component] += z[fg_col] * amount * y[gw_col]
+                if z[fg_col] != 0.0:
+                    parts[component] = parts.get(component, 0.0) + z[fg_col] * amount * y[gw_col]
         for fg_col in self._foreground_columns:
-            if fg_col in self._gateway_columns:
-                continue  # its direct flows are already inside y of the gateway
-            parts[self._foreground_direct_component[fg_col]] += z[fg_col] * d[fg_col]
+            if fg_col in self._gateway_columns or z[fg_col] == 0.0:
+                continue  # a gateway's direct flows are already inside its y
+            component = self._foreground_direct_component[fg_col]
+            if component != "other" or d[fg_col] != 0.0:
+                parts[component] = parts.get(component, 0.0) + z[fg_col] * d[fg_col]
         return parts
 
     def electricity_kwh(self, stage: Node) -> float:
