@@ -270,6 +270,8 @@ class _Builder:
             mllca_role="stage",
             mllca_stage=stage.name,
             mllca_stage_kind=stage.kind.value,
+            mllca_measured=op.measured,
+            mllca_basis=op.basis,
             comment=f"One run. Operation: {op.basis}. {stage.source}".strip(),
         )
         self.link(activity, self.hardware_hour(stage.hardware), op.accelerator_hours, "accelerator-hours (embodied share)")
@@ -337,6 +339,8 @@ class _Builder:
             mllca_role="stage",
             mllca_stage="inference",
             mllca_stage_kind="inference",
+            mllca_measured=inf.measured,
+            mllca_basis="measured energy per batch" if inf.measured else "batch time x power",
             comment=(
                 f"{use.batch_seconds:g} s on {use.accelerators} accelerator(s), shared by {use.batch_size:g} "
                 f"concurrent queries. {use.source}"
@@ -362,6 +366,8 @@ class _Builder:
                 mllca_role="stage",
                 mllca_stage="idle capacity",
                 mllca_stage_kind="idle capacity",
+                mllca_measured=False,
+                mllca_basis="idle share x idle power",
                 comment=f"Provisioned but unused: idle share {use.idle_share:g} of provisioned time at {use.idle_power_w or 0:g} W.",
             )
             self.link(idle, self.hardware_hour(use.hardware), 1.0, "one accelerator-hour")
