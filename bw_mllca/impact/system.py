@@ -74,12 +74,14 @@ class StudySystem:
         self.unit_scores = {}  # method -> y (score per unit of each activity column)
         self.direct = {}  # method -> d (direct characterized flows per activity column)
         self.method_units = {}
+        self.characterization = {}  # method -> characterization factor per biosphere row
         for method in self.methods:
             if method == self.methods[0]:
                 self.lca.load_lcia_data()
             else:
                 self.lca.switch_method(method)
             cf = self.lca.characterization_matrix.diagonal()
+            self.characterization[method] = cf
             d = np.asarray(self.B.T @ cf).ravel()
             self.direct[method] = d
             self.unit_scores[method] = self._lu.solve(d, trans="T")

@@ -54,6 +54,13 @@ def write_owned_database(
                 f"database {name!r} exists and was not written by bw_mllca; it was left untouched. "
                 "Rename it, or choose another name for bw_mllca's database."
             )
+        if found.get("study") != owner.get("study"):
+            # Ours, but for something else (the background, another study): never overwrite it.
+            what = f"study {found['study']!r}" if found.get("study") else "bw_mllca's background or biosphere"
+            raise SetupConflict(
+                f"database {name!r} holds {what}; it was left untouched. Give this study another "
+                "name (or database), or delete the old database first."
+            )
         if found.get("fingerprint") == owner.get("fingerprint"):
             return "unchanged"
     data = make_data()  # everything that can be checked is checked before the first write

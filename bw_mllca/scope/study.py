@@ -9,18 +9,27 @@ from __future__ import annotations
 
 import math
 import re
+import reprlib
 import tomllib
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from ..errors import StudyError
 
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+def _not_bool(value: Any) -> Any:
+    # pydantic reads True as 1.0: in a study, `power_w = true` is a slip, not one watt.
+    if isinstance(value, bool):
+        raise ValueError("a number is expected here, not true/false")
+    return value
+
+
+NOT_BOOL = BeforeValidator(_not_bool)
+PositiveFloat = Annotated[float, NOT_BOOL, Field(gt=0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, NOT_BOOL, Field(ge=0, allow_inf_nan=False)]
+Share = Annotated[float, NOT_BOOL, Field(ge=0, le=1, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 # Hard limits: beyond these a value is a unit mix-up, not an unusual case (see validation.py for
@@ -29,6 +38,9 @@ MAX_ACCELERATOR_POWER_W = 5_000.0
 MAX_PUE = 5.0
 MAX_WUE_L_PER_KWH = 20.0
 MAX_LIFESPAN_YEARS = 30.0
+
+# Every foreground database bw_mllca writes has a name in this namespace (never a user's name).
+DATABASE_PREFIX = "mllca study: "
 
 
 class Strict(BaseModel):
@@ -58,7 +70,7 @@ class Constraint(Strict):
 
     metric: Name
     operator: Literal[">=", "<=", ">", "<", "=="]
-    value: float = Field(allow_inf_nan=False)
+    value: Annotated[float, NOT_BOOL, Field(allow_inf_nan=False)]
     unit: str = ""
 
     def holds_for(self, achieved: float) -> bool:
@@ -120,14 +132,14 @@ class Hardware(Strict):
     accelerator: Name | None = None  # catalog code (inventories/hardware.csv)
     accelerator_embodied: Embodied | None = None  # instead of a catalog accelerator
     accelerator_end_of_life: Embodied | None = None
-    accelerators_per_node: Annotated[int, Field(ge=1, le=1024)] = 1
+    accelerators_per_node: Annotated[int, NOT_BOOL, Field(ge=1, le=1024)] = 1
     server: Name | None = None  # catalog code of the host server without accelerators
     server_embodied: Embodied | None = None
     server_end_of_life: Embodied | None = None
-    lifespan_years: Annotated[float, Field(gt=0, le=MAX_LIFESPAN_YEARS, allow_inf_nan=False)] | None = None
-    utilization: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
-    power_w: Annotated[float, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
-    host_power_w: Annotated[float, Field(ge=0, le=50_000, allow_inf_nan=False)] | None = None
+    lifespan_years: Annotated[float, NOT_BOOL, Field(gt=0, le=MAX_LIFESPAN_YEARS, allow_inf_nan=False)] | None = None
+    utilization: Annotated[float, NOT_BOOL, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
+    host_power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=50_000, allow_inf_nan=False)] | None = None
     manufacture_activity: tuple[str, str] | None = None  # (database, code), e.g. in ecoinvent
 
     @model_validator(mode="after")
@@ -145,8 +157,8 @@ class Datacenter(Strict):
     grid_water_l_per_kwh: NonNegativeFloat | None = None
     electricity_activity: tuple[str, str] | None = None  # (database, code), e.g. in ecoinvent
     profile: Name | None = None  # catalog code (inventories/datacenters.csv)
-    pue: Annotated[float, Field(ge=1.0, le=MAX_PUE, allow_inf_nan=False)] | None = None
-    wue_l_per_kwh: Annotated[float, Field(ge=0, le=MAX_WUE_L_PER_KWH, allow_inf_nan=False)] | None = None
+    pue: Annotated[float, NOT_BOOL, Field(ge=1.0, le=MAX_PUE, allow_inf_nan=False)] | None = None
+    wue_l_per_kwh: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_WUE_L_PER_KWH, allow_inf_nan=False)] | None = None
 
     @model_validator(mode="after")
     def _one_grid(self) -> Datacenter:
@@ -182,7 +194,7 @@ class Stage(Strict):
     dataset: Name | None = None  # a data-preparation stage that produces this data set
     accelerator_hours: NonNegativeFloat | None = None
     node_hours: NonNegativeFloat | None = None
-    power_w: Annotated[float, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
+    power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
     energy_kwh: NonNegativeFloat | None = None  # measured IT energy (before PUE)
     energy: EnergyLog | None = None
     duration_hours: NonNegativeFloat | None = None  # wall clock, for a platform overhead
@@ -214,16 +226,16 @@ class Use(Strict):
     hardware: Name
     datacenter: Name
     batch_size: PositiveFloat = 1.0  # queries that share the accelerators for one batch
-    accelerators: Annotated[int, Field(ge=1, le=1024)] = 1  # per inference replica
+    accelerators: Annotated[int, NOT_BOOL, Field(ge=1, le=1024)] = 1  # per inference replica
     seconds_per_batch: PositiveFloat | None = None  # wall time the replica is busy with one batch
     throughput_queries_per_s: PositiveFloat | None = None  # per replica, instead of seconds_per_batch
-    power_w: Annotated[float, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
+    power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
     energy_kwh_per_batch: NonNegativeFloat | None = None  # measured IT energy per batch
     lifetime_queries: PositiveFloat | None = None
     queries_per_day: PositiveFloat | None = None
     deployment_years: PositiveFloat | None = None
-    idle_share: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
-    idle_power_w: Annotated[float, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
+    idle_share: Annotated[float, NOT_BOOL, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    idle_power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
     source: str = ""
 
     @model_validator(mode="after")
@@ -262,7 +274,7 @@ class ModelProvenance(Strict):
     teacher: Name | None = None
     teacher_weight: Share = 1.0
     datasets: dict[str, Share] = {}
-    performance: dict[str, float] = {}  # achieved metrics, checked against the FU's constraints
+    performance: dict[str, Annotated[float, NOT_BOOL, Field(allow_inf_nan=False)]] = {}  # achieved metrics, checked against the FU's constraints
 
 
 class Dataset(Strict):
@@ -296,26 +308,43 @@ class Study(Strict):
 
     @property
     def database_name(self) -> str:
-        return self.study.database or f"mllca study: {self.study.name}"
+        return self.study.database or f"{DATABASE_PREFIX}{self.study.name}"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "study", base_dir: Path | None = None) -> Study:
-        from .validation import check_study
+        """Validate ``data``; raise one StudyError listing every problem (field and cross-reference)."""
+        from .validation import check_study, reference_problems
 
+        size_problem = _size_problem(data)
+        if size_problem:
+            raise StudyError([size_problem], source)
         try:
             study = cls.model_validate(data)
         except ValidationError as error:
-            raise StudyError(_problems(error), source) from None
+            problems = _problems(error)
+            # The schema rejected something; still check the parts that are valid (references,
+            # catalog names, provenance), so that the user sees every problem at once.
+            reported = {path for path, _, _ in problems}
+            problems += [p for p in reference_problems(data, base_dir) if p[0] not in reported]
+            raise StudyError(problems, source) from None
+        except RecursionError:  # a self-referencing or absurdly deep structure
+            raise StudyError([("(study)", "...", "nested too deeply (or refers to itself)")], source) from None
         study._base_dir = base_dir
         study._warnings = tuple(check_study(study, source))
         return study
 
     @classmethod
     def from_file(cls, path: str | Path) -> Study:
+        """Read a TOML (or YAML) study file. Parsing never executes anything: tomllib, yaml.safe_load."""
         path = Path(path)
-        if not path.is_file():
-            raise StudyError([("file", str(path), "no such study file")], str(path))
-        text = path.read_text(encoding="utf-8")
+        try:
+            if not path.is_file():
+                raise StudyError([("file", str(path), "no such study file")], str(path))
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise StudyError([("file", str(path), f"not UTF-8 text ({error.reason} at byte {error.start})")], str(path)) from None
+        except OSError as error:
+            raise StudyError([("file", str(path), f"cannot be read: {error.strerror or error}")], str(path)) from None
         if path.suffix.lower() in (".yaml", ".yml"):
             try:
                 import yaml
@@ -325,11 +354,15 @@ class Study(Strict):
                 data = yaml.safe_load(text)  # safe_load: no object construction, no code
             except yaml.YAMLError as error:
                 raise StudyError([("file", str(path), f"not valid YAML: {error}")], str(path)) from None
+            except RecursionError:
+                raise StudyError([("file", str(path), "YAML nested too deeply")], str(path)) from None
         else:
             try:
                 data = tomllib.loads(text)
             except tomllib.TOMLDecodeError as error:
                 raise StudyError([("file", str(path), f"not valid TOML: {error}")], str(path)) from None
+            except RecursionError:
+                raise StudyError([("file", str(path), "TOML nested too deeply")], str(path)) from None
         if not isinstance(data, dict):
             raise StudyError([("file", str(path), "a study must be a table (mapping) at top level")], str(path))
         return cls.from_dict(data, source=str(path), base_dir=path.parent)
@@ -350,28 +383,98 @@ class Study(Strict):
         return next((m for m in self.models if m.name == name), None)
 
 
+MAX_STUDY_NODES = 100_000  # values in a study; a real one has hundreds
+MAX_STUDY_DEPTH = 32
+
+
+def _size_problem(data: object) -> tuple[str, object, str] | None:
+    """Refuse a structure too large or deep to be a study (e.g. YAML aliases that expand
+    exponentially, or refer to themselves) before anything walks it."""
+    budget = MAX_STUDY_NODES
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        budget -= 1
+        if budget < 0:
+            return ("(study)", "...", f"more than {MAX_STUDY_NODES:,} values: not a study (repeated YAML aliases?)")
+        if depth > MAX_STUDY_DEPTH:
+            return ("(study)", "...", f"nested more than {MAX_STUDY_DEPTH} levels deep (or refers to itself)")
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+            stack.extend((key, depth + 1) for key in value if not isinstance(key, str))
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack.extend((item, depth + 1) for item in value)
+    return None
+
+
 def _problems(error: ValidationError) -> list[tuple[str, object, str]]:
     problems = []
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"])
         message = item["msg"]
+        value = item.get("input")
         if item["type"] == "extra_forbidden":
             message = "unknown field (check its spelling and unit suffix)"
-        value = item.get("input")
-        if isinstance(value, dict) and item["type"] not in ("extra_forbidden",):
+        elif item["type"] == "missing":
+            value = "(missing)"
+        if message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        if isinstance(value, dict) and item["type"] != "extra_forbidden":
             value = "{...}"
+        hint = _unit_hint(tuple(str(part) for part in item["loc"]), item["type"], value)
+        if hint:
+            message = f"{message}; {hint}"
         problems.append((path or "(study)", _short(value), message))
     return problems
 
 
+def _unit_hint(loc: tuple[str, ...], kind: str, value: object) -> str:
+    """Name the likely unit mix-up behind a value out of range (a 700 kW GPU, a PUE of 0.9)."""
+    field = loc[-1] if loc else ""
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e300 else None
+    if field.endswith("power_w") and kind == "less_than_equal" and number is not None and math.isfinite(float(number)):
+        return f"power is in W per accelerator ({float(number):g} W = {float(number) / 1000:g} kW): a node, rack or kW figure?"
+    if field == "pue" and kind == "greater_than_equal":
+        return "PUE = facility energy / IT energy, so it is at least 1 (an overhead of 0.1 is PUE 1.1)"
+    if field == "pue" and kind == "less_than_equal":
+        return "PUE = facility energy / IT energy; real datacenters are between 1.05 and 3"
+    if kind in ("less_than_equal", "less_than") and (
+        field in ("utilization", "idle_share", "teacher_weight") or (len(loc) >= 2 and loc[-2] == "datasets")
+    ):
+        return "a share between 0 and 1, not a percentage (85 % is 0.85)"
+    if field == "lifespan_years" and kind == "less_than_equal":
+        return "the unit is years (is this in months or hours?)"
+    if field == "wue_l_per_kwh" and kind == "less_than_equal":
+        return "the unit is litres per kWh of IT energy"
+    return ""
+
+
 def _short(value: object) -> object:
-    text = repr(value)
-    return value if len(text) <= 80 else text[:77] + "..."
+    """The value as reported: itself if its repr is short, else a bounded repr (never the whole of
+    a huge or self-referencing structure)."""
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # e.g. an int too long for str(), an object whose repr fails
+        return f"<{type(value).__name__}>"
+    if isinstance(value, str):
+        return value if len(value) <= 80 else value[:77] + "..."
+    if isinstance(value, (bool, float, type(None))) or (isinstance(value, int) and abs(value) < 10**60):
+        return value
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = 80
+_REPR.maxother = 80
+_REPR.maxlong = 40
+_REPR.maxlevel = 3
 
 
 def slug(text: str) -> str:
     """A stable, readable code fragment: 'Pre-training (run 2)' -> 'pre-training-run-2'."""
-    value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    # Letters and digits of any script are kept (unicode names must not all collapse to "x"); for
+    # ASCII this is the same as [^a-z0-9]+.
+    value = re.sub(r"(?:[^\w]|_)+", "-", text.lower()).strip("-")
     return value or "x"
 
 

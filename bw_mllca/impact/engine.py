@@ -1,0 +1,507 @@
+"""The fast linear engine: sweeps and Monte Carlo over a study without re-solving bw2calc per point.
+
+LCA is linear in exchange amounts. Between two points of a sweep only the foreground changes (the
+study's own activities: a small acyclic graph); the background is factorized once (StudySystem)
+and enters through the unit scores h[m, g] of the background activities g that the foreground asks
+for ("gateways": grid electricity, hardware manufacture, end of life). For one point:
+
+    score[m] = sum_g s_g(point) h[m, g] + sum_f e_f(point) c[m, f]       (method unit per FU)
+
+where s_g (units of gateway g) and e_f (the foreground's own elementary flows, e.g. on-site water)
+come from propagating one FU down the foreground with that point's exchange amounts: array
+arithmetic over all points at once.
+
+How a study value becomes exchange amounts is not re-implemented here: the builder
+(``foreground_of``) is probed. A ``Parameter`` sets study fields; every foreground amount must be
+a power law of it, a = c p^k (k = -1 for a lifespan or lifetime queries, 1 for PUE, 0 when not
+touched). The engine fits c and k from two probe builds, checks them on the base build, and checks
+with one joint build that parameters combine multiplicatively. Anything else is refused with an
+error naming the parameter and the exchange. A categorical parameter (grid region) gets one probed
+foreground per level. Amounts are rounded to float32 as Brightway stores them (``float32=True``),
+so the engine equals a fresh bw2calc solve of the rebuilt database to round-off.
+
+Background uncertainty (``draw_background``): the technosphere matrix is fixed and the biosphere
+entries are drawn from their stats_arrays distributions, as bw2calc's ``use_distributions=True``
+does. Gateway unit scores are linear in those entries: h(draw) = h + (b(draw) - b) K, with
+K[e, (m, g)] = c_m[row_e] (A^-1)[col_e, g] computed once.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import stats_arrays
+from bw_processing import UNCERTAINTY_DTYPE as _DTYPE
+
+from ..errors import BwMllcaError, StudyError
+from ..scope.study import Study
+from .system import Method, StudySystem
+
+Key = tuple[str, str]
+ExchangeKey = tuple[Key, Key, str, int]  # (output, input, type, occurrence)
+Value = float | str
+
+REL_TOL = 1e-9  # agreement required between a fitted power law and a probe build
+
+
+class EngineError(BwMllcaError):
+    """A parameter the fast engine cannot represent, or a background it cannot sample."""
+
+
+@dataclass(frozen=True, eq=False)
+class Parameter:
+    """A named study value that a sweep or a Monte Carlo varies.
+
+    ``setter(data, value, study)`` writes the value into ``data``, the dict form of ``study``;
+    ``base(study)`` is the study's own value; ``fields`` names the study fields set (for messages);
+    ``levels`` lists the allowed values of a categorical parameter (None: numeric).
+    """
+
+    name: str
+    unit: str
+    fields: tuple[str, ...]
+    setter: Callable[[dict, Any, Study], None]
+    base: Callable[[Study], Value]
+    levels: tuple[str, ...] | None = None
+    probes: tuple[float, ...] = ()  # preferred probe values for the power-law fit (else near base)
+
+    @property
+    def categorical(self) -> bool:
+        return self.levels is not None
+
+    def __repr__(self) -> str:
+        return f"Parameter({self.name!r}, unit={self.unit!r})"
+
+
+# -- the foreground as numbers ---------------------------------------------------------------------
+
+def study_dict(study: Study) -> dict:
+    """A study as the plain dict that ``Study.from_dict`` reads back to the same study."""
+    return study.model_dump(mode="json", exclude_none=True)
+
+
+def study_with(study: Study, settings: Mapping[Parameter, Value]) -> Study:
+    """The study with each parameter set to its value (validated; StudyError names field and value)."""
+    data = study_dict(study)
+    for parameter, value in settings.items():
+        if parameter.categorical and value not in parameter.levels:  # type: ignore[operator]
+            raise StudyError([(", ".join(parameter.fields), value, f"not one of {list(parameter.levels)[:12]}")],
+                             f"parameter {parameter.name!r}")
+        parameter.setter(data, value, study)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # plausibility warnings are the study's business, not a probe's
+        return Study.from_dict(data, source=f"study {study.study.name!r} with "
+                               + ", ".join(f"{p.name} = {v!r}" for p, v in settings.items()),
+                               base_dir=study.base_dir)
+
+
+def foreground_amounts(study: Study) -> tuple[dict[ExchangeKey, float], Key, str]:
+    """Every non-production exchange amount the builder writes, exactly (float64), keyed
+    (output, input, type, occurrence); with the database name."""
+    from ..inventory.foreground import foreground_of
+
+    foreground = foreground_of(study)
+    amounts: dict[ExchangeKey, float] = {}
+    for output, activity in foreground.data.items():
+        seen: dict[tuple[Key, str], int] = {}
+        for exc in activity["exchanges"]:
+            if exc["type"] == "production":
+                if exc["input"] != output or exc["amount"] != 1.0:
+                    raise EngineError(f"activity {output}: production exchange {exc['amount']!r}, expected 1")
+                continue
+            inp = tuple(exc["input"])
+            n = seen.get((inp, exc["type"]), 0)
+            seen[(inp, exc["type"])] = n + 1
+            amounts[(output, inp, exc["type"], n)] = float(exc["amount"])
+    return amounts, foreground.database
+
+
+@dataclass
+class _Law:
+    """a = coef x prod over factors of (value / ref) ** power."""
+
+    coef: float
+    factors: list[tuple[int, float, float]] = field(default_factory=list)  # (parameter index, ref, power)
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= REL_TOL * max(abs(a), abs(b)) or (a == 0.0 and b == 0.0)
+
+
+def _probe_values(parameter: Parameter, base: float) -> list[float]:
+    if parameter.probes:
+        return [p for p in parameter.probes if p != base]
+    if base == 0.0:
+        return [1.0, 2.0, 0.5, 4.0, 0.25]
+    return [base * f for f in (0.9, 0.8, 1.1, 1.25, 0.7, 0.5, 1.5, 0.99, 1.01)]
+
+
+class _Level:
+    """The probed foreground at one level of the categorical parameter (or with none)."""
+
+    def __init__(self, study: Study, numeric: Sequence[Parameter], bases: Sequence[float], fixed: Mapping[Parameter, Value]):
+        base_study = study_with(study, fixed) if fixed else study
+        self.amounts, self.database = foreground_amounts(base_study)
+        laws: dict[ExchangeKey, _Law] = {key: _Law(a) for key, a in self.amounts.items()}
+        joint: dict[Parameter, Value] = dict(fixed)
+        for index, (parameter, p0) in enumerate(zip(numeric, bases)):
+            (p1, a1), (p2, a2) = self._two_probes(base_study, study, parameter, p0, fixed)
+            joint[parameter] = p1
+            for key in set(a1) | set(a2) | set(self.amounts):
+                v0, v1, v2 = self.amounts.get(key, 0.0), a1.get(key, 0.0), a2.get(key, 0.0)
+                if v0 == v1 == v2:
+                    continue
+                power, coef = self._fit(parameter, key, p0, (p1, v1), (p2, v2), v0)
+                law = laws.setdefault(key, _Law(0.0))
+                if p0 != 0.0:
+                    law.factors.append((index, p0, power))
+                elif law.coef == 0.0 and not law.factors:
+                    law.coef, law.factors = coef, [(index, 1.0, power)]
+                else:
+                    raise EngineError(
+                        f"exchange {key[0][1]} -> {key[1][1]}: absent at the base and touched by several "
+                        f"parameters ({parameter.name!r} among them); give that parameter a non-zero base")
+        self.laws = laws
+        if len(numeric) > 1:
+            self._check_joint(study, joint, numeric)
+        self.keys = list(laws)
+
+    @staticmethod
+    def _two_probes(base_study, study, parameter, p0, fixed):
+        found = []
+        for value in _probe_values(parameter, p0):
+            try:
+                probed = study_with(study, {**fixed, parameter: value})
+            except StudyError:
+                continue
+            found.append((value, foreground_amounts(probed)[0]))
+            if len(found) == 2:
+                return found
+        raise EngineError(f"parameter {parameter.name!r} (base {p0!r}): found no two valid probe values "
+                          f"among {_probe_values(parameter, p0)}")
+
+    @staticmethod
+    def _fit(parameter, key, p0, probe1, probe2, v0) -> tuple[float, float]:
+        (p1, v1), (p2, v2) = probe1, probe2
+        where = f"parameter {parameter.name!r}, exchange {key[0][1]} -> {key[1][1]}"
+        if v1 == 0.0 or v2 == 0.0 or (v1 > 0) != (v2 > 0):
+            raise EngineError(f"{where}: amount {v1!r} at {p1!r} and {v2!r} at {p2!r} is not a power law "
+                              "(an exchange appears or vanishes): the fast engine cannot vary it")
+        power = math.log(v2 / v1) / math.log(p2 / p1)
+        if abs(power - round(power)) < 1e-6:
+            power = float(round(power))
+        coef = v1 / p1**power
+        expected_base = coef * p0**power if (p0 != 0.0 or power > 0) else math.inf
+        if not _close(expected_base, v0):
+            raise EngineError(f"{where}: amount {v0!r} at the base {p0!r} does not follow the power law "
+                              f"{coef:.6g} x p^{power:g} fitted at {p1!r} and {p2!r}: not linear in this parameter")
+        return power, coef
+
+    def _check_joint(self, study, joint, numeric):
+        amounts, _ = foreground_amounts(study_with(study, joint))
+        values = {i: joint[p] for i, p in enumerate(numeric)}
+        for key in set(amounts) | set(self.laws):
+            law = self.laws.get(key)
+            predicted = 0.0 if law is None else law.coef * math.prod((values[i] / ref) ** k for i, ref, k in law.factors)
+            if not _close(predicted, amounts.get(key, 0.0)):
+                names = ", ".join(p.name for p in numeric)
+                raise EngineError(f"exchange {key[0][1]} -> {key[1][1]}: parameters {names} do not combine "
+                                  f"multiplicatively (predicted {predicted!r}, builder {amounts.get(key, 0.0)!r})")
+
+    def amounts_at(self, values: Sequence[np.ndarray | float], float32: bool) -> dict[ExchangeKey, np.ndarray | float]:
+        out: dict[ExchangeKey, np.ndarray | float] = {}
+        for key, law in self.laws.items():
+            amount: np.ndarray | float = law.coef
+            for index, ref, power in law.factors:
+                amount = amount * (np.asarray(values[index], dtype=float) / ref) ** power
+            if float32:
+                amount = np.asarray(amount, dtype=np.float32).astype(np.float64)
+            out[key] = amount
+        return out
+
+
+# -- the engine --------------------------------------------------------------------------------------
+
+@dataclass
+class BackgroundDraw:
+    """Draws of the background's uncertain biosphere entries: ``delta`` (draws x entries) = b - b0."""
+
+    delta: np.ndarray
+    seed: int | None
+
+    def __len__(self) -> int:
+        return self.delta.shape[0]
+
+
+class LinearEngine:
+    """One built study, factorized once, evaluated at many parameter points as array arithmetic.
+
+    ``scores(values)`` returns FU scores (points x methods), each in its method's unit per FU,
+    for the view ('attributional' or 'consumer'). ``study`` is built first if needed (idempotent).
+    """
+
+    def __init__(self, study: Study, methods: Sequence[Method] | None = None, view: str = "attributional",
+                 system: StudySystem | None = None):
+        from ..inventory.foreground import FU_ATTRIBUTIONAL, FU_CONSUMER, build
+        from .calculate import DEFAULT_METHODS
+
+        if view not in ("attributional", "consumer"):
+            raise ValueError(f"view = {view!r}: expected 'attributional' or 'consumer'")
+        self.study = study
+        self.view = view
+        self._fu_code = FU_ATTRIBUTIONAL if view == "attributional" else FU_CONSUMER
+        if system is None:
+            build(study)
+            system = StudySystem(study.database_name, list(methods or DEFAULT_METHODS))
+        self.system = system
+        self.methods: list[Method] = list(system.methods)
+        self.units = [system.method_units[m] for m in self.methods]
+        self._levels: dict[tuple, _Level] = {}
+        self._gateway_scores: dict[Key, np.ndarray] = {}  # gateway key -> h[m]
+        self._flow_factors: dict[Key, np.ndarray] = {}  # flow key -> c[m]
+        self._uncertain: dict | None = None
+
+    # -- structure -----------------------------------------------------------------------------
+    def base_values(self, parameters: Sequence[Parameter]) -> list[Value]:
+        return [p.base(self.study) for p in parameters]
+
+    def _level(self, numeric: Sequence[Parameter], categorical: Parameter | None, level: Value | None) -> _Level:
+        key = (tuple(p.name for p in numeric), categorical.name if categorical else None, level)
+        if key not in self._levels:
+            bases = [float(b) for b in self.base_values(numeric)]
+            fixed = {categorical: level} if categorical is not None else {}
+            self._levels[key] = _Level(self.study, numeric, bases, fixed)
+        return self._levels[key]
+
+    def _node_id(self, key: Key) -> int:
+        import bw2data as bd
+
+        try:
+            return bd.get_id(key)
+        except Exception:  # bw2data's UnknownObject
+            raise EngineError(f"activity {key} does not exist in project {bd.projects.current!r}") from None
+
+    def _column(self, key: Key) -> int:
+        column = self.system.col.get(self._node_id(key))
+        if column is None:
+            raise EngineError(f"activity {key} is not in the matrices of {self.system.database!r}")
+        return column
+
+    def gateway_scores(self, key: Key) -> np.ndarray:
+        """Unit score of one background activity per method (method unit per unit of activity)."""
+        if key not in self._gateway_scores:
+            col = self._column(key)
+            self._gateway_scores[key] = np.array([self.system.unit_scores[m][col] for m in self.methods])
+        return self._gateway_scores[key]
+
+    def flow_factors(self, key: Key) -> np.ndarray:
+        """Characterization factor of one elementary flow per method (float32, as bw2calc holds it)."""
+        if key not in self._flow_factors:
+            import bw2data as bd
+
+            flow_id = bd.get_id(key)
+            row = self.system.lca.dicts.biosphere.get(flow_id)
+            if row is not None:
+                factors = [self.system.characterization[m][row] for m in self.methods]
+            else:  # a flow only a probe uses: read the factor from the method itself
+                factors = []
+                for method in self.methods:
+                    table = {(tuple(f) if isinstance(f, list) else f): cf for f, cf, *_ in bd.Method(method).load()}
+                    cf = table.get(flow_id, table.get(key, 0.0))
+                    factors.append(float(np.float32(cf["amount"] if isinstance(cf, dict) else cf)))
+            self._flow_factors[key] = np.array(factors, dtype=float)
+        return self._flow_factors[key]
+
+    # -- evaluation ----------------------------------------------------------------------------
+    def scores(self, values: Mapping[Parameter, Any] | None = None, *, background: BackgroundDraw | None = None,
+               float32: bool = True) -> np.ndarray:
+        """FU scores at the given points: an array (points, methods), method unit per FU.
+
+        ``values`` maps parameters to arrays of equal length (or scalars); categorical parameters
+        take arrays of level names. Without values: one point, the study as it is. ``background``:
+        one draw of the background per point (``draw_background``). Every numeric range is
+        validated (its minimum and maximum are built), so an impossible value raises StudyError
+        naming the field and the value.
+        """
+        values = dict(values or {})
+        categorical = [p for p in values if p.categorical]
+        if len(categorical) > 1:
+            raise EngineError(f"one categorical parameter at a time, got {[p.name for p in categorical]}")
+        numeric = [p for p in values if not p.categorical]
+        arrays = [np.atleast_1d(np.asarray(values[p], dtype=float)) for p in numeric]
+        lengths = {len(a) for a in arrays if len(a) != 1}
+        if categorical:
+            cat = np.atleast_1d(np.asarray(values[categorical[0]], dtype=object))
+            if len(cat) != 1:
+                lengths.add(len(cat))
+        if len(lengths) > 1:
+            raise ValueError(f"values: arrays of different lengths {sorted(lengths)}")
+        n = lengths.pop() if lengths else (len(background) if background is not None else 1)
+        if background is not None and len(background) != n:
+            raise ValueError(f"background: {len(background)} draws for {n} points")
+        for parameter, array in zip(numeric, arrays):
+            if not np.all(np.isfinite(array)):
+                raise StudyError([(", ".join(parameter.fields), "nan/inf", "not a finite number")], parameter.name)
+            for extreme in {float(array.min()), float(array.max())}:
+                study_with(self.study, {parameter: extreme})  # raises StudyError on an invalid value
+        if not categorical:
+            return self._evaluate(self._level(numeric, None, None), arrays, n, background, float32)
+        out = np.empty((n, len(self.methods)))
+        cat = np.broadcast_to(cat, (n,))
+        for level in dict.fromkeys(cat.tolist()):
+            mask = cat == level
+            sub = [a if len(a) == 1 else a[mask] for a in arrays]
+            draw = BackgroundDraw(background.delta[mask], background.seed) if background is not None else None
+            out[mask] = self._evaluate(self._level(numeric, categorical[0], level), sub, int(mask.sum()), draw, float32)
+        return out
+
+    def _evaluate(self, level: _Level, arrays: list[np.ndarray], n: int, background: BackgroundDraw | None,
+                  float32: bool) -> np.ndarray:
+        amounts = level.amounts_at(arrays, float32)
+        database = level.database
+        fu = (database, self._fu_code)
+        edges: dict[Key, list[tuple[Key, str, ExchangeKey]]] = {}
+        for key in amounts:
+            edges.setdefault(key[0], []).append((key[1], key[2], key))
+        order = _topological(fu, edges, database)
+        supply: dict[Key, Any] = {fu: 1.0}
+        gateways: dict[Key, Any] = {}
+        flows: dict[Key, Any] = {}
+        for node in order:
+            x = supply.get(node)
+            if x is None:
+                continue
+            for target, kind, key in edges.get(node, ()):
+                contribution = amounts[key] * x
+                if kind == "biosphere":
+                    flows[target] = flows.get(target, 0.0) + contribution
+                elif target[0] == database:
+                    supply[target] = supply.get(target, 0.0) + contribution
+                else:
+                    gateways[target] = gateways.get(target, 0.0) + contribution
+        scores = np.zeros((n, len(self.methods)))
+        if gateways:
+            keys = list(gateways)
+            s = np.column_stack([np.broadcast_to(gateways[k], (n,)) for k in keys])
+            h = np.column_stack([self.gateway_scores(k) for k in keys])  # (methods, gateways)
+            scores += s @ h.T
+            if background is not None:
+                scores += np.einsum("ng,nmg->nm", s, self._background_delta(background, keys))
+        if flows:
+            keys = list(flows)
+            e = np.column_stack([np.broadcast_to(flows[k], (n,)) for k in keys])
+            c = np.column_stack([self.flow_factors(k) for k in keys])
+            scores += e @ c.T
+        return scores
+
+    # -- background uncertainty ----------------------------------------------------------------
+    def _uncertain_entries(self) -> dict:
+        """The biosphere entries with a distribution (rows, cols, params, values); checks that no
+        technosphere entry and no characterization factor carries one."""
+        if self._uncertain is None:
+            lca = self.system.lca
+            params, _, _ = _distributions(lca.technosphere_mm)
+            if np.any(params["uncertainty_type"] > 1):
+                raise EngineError("the technosphere matrix has uncertain entries: the fast engine samples "
+                                  "biosphere uncertainty only; use bw2calc's MonteCarlo for this background")
+            params, indices, data = _distributions(lca.biosphere_mm)
+            mask = params["uncertainty_type"] > 1
+            foreground_cols = {self.system.col[n.id] for n in self.system.nodes.values()}
+            if any(int(c) in foreground_cols for c in indices["col"][mask]):
+                raise EngineError(f"database {self.system.database!r} has uncertain foreground elementary flows: "
+                                  "the engine varies the foreground through parameters only")
+            self._check_characterization()
+            self._uncertain = {"rows": indices["row"][mask].astype(int), "cols": indices["col"][mask].astype(int),
+                               "params": params[mask].copy(), "values": data[mask].astype(float), "K": {}}
+        return self._uncertain
+
+    def _check_characterization(self) -> None:
+        import bw2data as bd
+
+        for method in self.methods:
+            for row in bd.Method(method).load():
+                if len(row) > 1 and isinstance(row[1], dict) and row[1].get("uncertainty type", 0) > 1:
+                    raise EngineError(f"method {method!r} has uncertain characterization factors: not sampled by "
+                                      "the fast engine; use bw2calc's MonteCarlo")
+
+    def draw_background(self, n: int, seed: int | None = None) -> BackgroundDraw:
+        """``n`` draws of the background's uncertain biosphere entries (seeded: reproducible)."""
+        entries = self._uncertain_entries()
+        params = entries["params"]
+        rng = np.random.RandomState(seed)
+        draws = np.empty((n, len(params)))
+        for kind in np.unique(params["uncertainty_type"]):
+            which = params["uncertainty_type"] == kind
+            distribution = stats_arrays.uncertainty_choices[int(kind)]
+            draws[:, which] = distribution.random_variables(params[which], n, rng).T
+        return BackgroundDraw(draws - entries["values"], seed)
+
+    def _background_delta(self, background: BackgroundDraw, keys: list[Key]) -> np.ndarray:
+        """Change of each gateway's unit score per draw: (draws, methods, gateways)."""
+        entries = self._uncertain_entries()
+        cache = entries["K"]
+        for key in keys:
+            if key not in cache:
+                e = np.zeros(self.system.A.shape[0])
+                e[self.system.row[self._node_id(key)]] = 1.0
+                x = self.system._lu.solve(e)  # supply of every activity for one unit of the gateway
+                cache[key] = np.stack([self.system.characterization[m][entries["rows"]] * x[entries["cols"]]
+                                       for m in self.methods])  # (methods, entries)
+        k = np.stack([cache[key] for key in keys], axis=-1)  # (methods, entries, gateways)
+        m, e, g = k.shape
+        return (background.delta @ k.transpose(1, 0, 2).reshape(e, m * g)).reshape(-1, m, g)
+
+
+def _distributions(matrix: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(stats_arrays parameters, (row, col) matrix indices, static values) of every entry of a
+    bw2calc mapped matrix, as its datapackages store them (whether or not the LCA samples them)."""
+    params, indices, data = [], [], []
+    for group in matrix.groups:
+        if group.empty:
+            continue
+        values = np.asarray(group.data_current, dtype=float)
+        if group.has_distributions:
+            dist = group.apply_masks(group.get_resource_by_suffix("distributions"))
+        else:
+            dist = np.zeros(len(values), dtype=_DTYPE)
+            dist["uncertainty_type"] = 0
+            dist["loc"] = values
+        if len(dist) != len(values):
+            raise EngineError(f"{group.label}: {len(dist)} distributions for {len(values)} values")
+        params.append(dist)
+        rc = np.empty(len(values), dtype=[("row", int), ("col", int)])
+        rc["row"], rc["col"] = group.row_masked, group.col_masked
+        indices.append(rc)
+        data.append(values)
+    return np.concatenate(params), np.concatenate(indices), np.concatenate(data)
+
+
+def _topological(start: Key, edges: Mapping[Key, list], database: str) -> list[Key]:
+    """Foreground nodes reachable from ``start``, each before the nodes it consumes."""
+    order: list[Key] = []
+    state: dict[Key, int] = {}
+    stack: list[tuple[Key, bool]] = [(start, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            state[node] = 2
+            order.append(node)
+            continue
+        if state.get(node) == 2:
+            continue
+        if state.get(node) == 1:
+            raise EngineError(f"the foreground has a loop through {node[1]!r}: not supported by the fast engine")
+        state[node] = 1
+        stack.append((node, True))
+        for target, kind, _ in edges.get(node, ()):
+            if kind == "technosphere" and target[0] == database and state.get(target) != 2:
+                if state.get(target) == 1:
+                    raise EngineError(f"the foreground has a loop through {target[1]!r}")
+                stack.append((target, False))
+    return order[::-1]

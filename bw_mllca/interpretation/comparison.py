@@ -1,0 +1,136 @@
+"""Comparison of product systems on the same functional unit (ISO 14044 comparability).
+
+Systems are comparable only if their functional units are the same (description, reference flow
+and performance constraints) and each system meets every constraint with a reported figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import BwMllcaError
+from ..scope.study import Study
+
+
+class NotComparable(BwMllcaError):
+    """The systems do not fulfil the same function; the message says which field or constraint."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    scores: pd.DataFrame  # one row per (system, method): score per FU and unit
+    differences: pd.DataFrame  # per method and pair: B - A, B / A, and P(A < B) when sampled
+    pareto: pd.DataFrame  # systems on the quality-impact front, per quality metric and impact
+
+
+def check_comparable(studies: Sequence[Study]) -> None:
+    """Raise NotComparable unless every study has the first one's FU and meets its constraints."""
+    if len(studies) < 2:
+        raise NotComparable(f"compare needs at least two studies, got {len(studies)}")
+    names = [s.study.name for s in studies]
+    if len(set(names)) != len(names):
+        raise NotComparable(f"study.name must differ between compared studies, got {names}")
+    reference = studies[0].goal.functional_unit
+    for study in studies[1:]:
+        fu = study.goal.functional_unit
+        for field in ("description", "queries"):
+            if getattr(fu, field) != getattr(reference, field):
+                raise NotComparable(
+                    f"{study.study.name!r}: goal.functional_unit.{field} = {getattr(fu, field)!r} differs from "
+                    f"{studies[0].study.name!r}'s {getattr(reference, field)!r}"
+                )
+        if {c.text() for c in fu.constraints} != {c.text() for c in reference.constraints}:
+            raise NotComparable(
+                f"{study.study.name!r}: goal.functional_unit.constraints {[c.text() for c in fu.constraints]} differ "
+                f"from {studies[0].study.name!r}'s {[c.text() for c in reference.constraints]}"
+            )
+    for study in studies:
+        achieved = study.model.performance
+        for constraint in reference.constraints:
+            if constraint.metric not in achieved:
+                raise NotComparable(
+                    f"{study.study.name!r}: constraint {constraint.text()!r} has no reported value "
+                    f"(model.performance.{constraint.metric} is missing)"
+                )
+            if not constraint.holds_for(achieved[constraint.metric]):
+                raise NotComparable(
+                    f"{study.study.name!r} fails constraint {constraint.text()!r}: "
+                    f"model.performance.{constraint.metric} = {achieved[constraint.metric]!r}"
+                )
+
+
+def pareto_front(points: pd.DataFrame, quality: str, impact: str, higher_quality_is_better: bool = True) -> pd.DataFrame:
+    """Rows of ``points`` not dominated on (``quality``, ``impact``): no other row is at least as good
+    on both and better on one. ``impact`` is always better lower."""
+    sign = 1.0 if higher_quality_is_better else -1.0
+    keep = []
+    for i, row in points.iterrows():
+        dominated = False
+        for j, other in points.iterrows():
+            if i == j:
+                continue
+            better_or_equal = sign * other[quality] >= sign * row[quality] and other[impact] <= row[impact]
+            strictly = sign * other[quality] > sign * row[quality] or other[impact] < row[impact]
+            if better_or_equal and strictly:
+                dominated = True
+                break
+        keep.append(not dominated)
+    return points[keep]
+
+
+def compare(
+    studies: Sequence[Study],
+    frames: Sequence[pd.DataFrame],
+    view: str = "attributional",
+    samples: Sequence[pd.DataFrame] | None = None,
+) -> Comparison:
+    """Compare built studies on the same FU.
+
+    ``frames``: their ``calculate`` results (same order). ``samples``: optional Monte Carlo draws per
+    study (columns = method labels, rows = iterations drawn with shared background samples), from
+    which P(A < B) is estimated per method.
+    """
+    check_comparable(studies)
+    rows = []
+    for study, frame in zip(studies, frames):
+        part = frame[frame["view"] == view]
+        for (method, unit), score in part.groupby(["method", "unit"], sort=False)["score"].sum().items():
+            rows.append({"system": study.study.name, "method": method, "unit": unit, "score": score})
+    scores = pd.DataFrame(rows)
+
+    pairs = []
+    base = studies[0].study.name
+    for study_index, study in enumerate(studies[1:], start=1):
+        for method in scores["method"].unique():
+            a = scores[(scores.system == base) & (scores.method == method)]["score"].sum()
+            b = scores[(scores.system == study.study.name) & (scores.method == method)]["score"].sum()
+            entry = {"A": base, "B": study.study.name, "method": method, "score A": a, "score B": b,
+                     "B - A": b - a, "B / A": (b / a) if a != 0 else float("nan")}
+            if samples is not None and method in samples[0].columns and method in samples[study_index].columns:
+                draws_a, draws_b = samples[0][method].to_numpy(), samples[study_index][method].to_numpy()
+                entry["P(A < B)"] = float((draws_a < draws_b).mean())
+            pairs.append(entry)
+    differences = pd.DataFrame(pairs)
+
+    quality_rows = []
+    for study in studies:
+        for metric, value in study.model.performance.items():
+            for method in scores["method"].unique():
+                if "GWP100" in method or method.startswith("inventory | electricity"):
+                    impact = scores[(scores.system == study.study.name) & (scores.method == method)]["score"].sum()
+                    quality_rows.append({"system": study.study.name, "quality metric": metric, "quality": value,
+                                         "impact": method, "score": impact})
+    front_parts = []
+    if quality_rows:
+        table = pd.DataFrame(quality_rows)
+        for (metric, impact), group in table.groupby(["quality metric", "impact"], sort=False):
+            constraint = next((c for c in studies[0].goal.functional_unit.constraints if c.metric == metric), None)
+            higher_is_better = constraint is None or constraint.operator in (">=", ">")
+            front = pareto_front(group.reset_index(drop=True), "quality", "score", higher_is_better)
+            front_parts.append(group.assign(on_front=group["system"].isin(front["system"])))
+    pareto = pd.concat(front_parts, ignore_index=True) if front_parts else pd.DataFrame(
+        columns=["system", "quality metric", "quality", "impact", "score", "on_front"])
+    return Comparison(scores=scores, differences=differences, pareto=pareto)
