@@ -37,6 +37,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("study", type=Path, help="study file (TOML or YAML)")
     run.add_argument("--out", type=Path, required=True, help="output folder")
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare studies on the same functional unit",
+        description="Build each STUDY and compare them per category (they must share the functional unit "
+        "and meet its constraints); writes comparison.csv, comparison.xlsx and plots.",
+    )
+    compare.add_argument("studies", type=Path, nargs="+", metavar="STUDY", help="two or more study files")
+    compare.add_argument("--out", type=Path, required=True, help="output folder")
+
+    export = commands.add_parser(
+        "export",
+        help="export a study's inventory in bw2io's Excel format",
+        description="Build STUDY and write its foreground inventory as a bw2io Excel workbook.",
+    )
+    export.add_argument("study", type=Path, help="study file (TOML or YAML)")
+    export.add_argument("--out", type=Path, required=True, help="workbook path (.xlsx)")
     return parser
 
 
@@ -59,26 +76,78 @@ def _print_totals(frame) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from . import setup_project
     from .impact.calculate import calculate
-    from .inventory.foreground import build
     from .report.files import safe_output_dir
+    from .report.outputs import write_run_outputs
+
+    out = safe_output_dir(args.out)
+    (study,) = _prepare(args, [args.study])
+    frame = calculate(study)
+    written = write_run_outputs(study, frame, out)
+    print(f"study {study.study.name!r}: database {study.database_name!r} in project {args.project!r}")
+    _print_totals(frame)
+    print(f"\nwrote {len(written)} files to {out}")
+    return 0
+
+
+def _prepare(args: argparse.Namespace, paths: Sequence[Path]):
+    """Load every study (all validated before anything is written), set up the project, build."""
+    from . import setup_project
+    from .inventory.foreground import build
     from .scope.study import Study
 
-    study = Study.from_file(args.study)
-    for warning in study.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    out = safe_output_dir(args.out)
+    studies = [Study.from_file(path) for path in paths]
+    for study in studies:
+        for warning in study.warnings:
+            print(f"warning: {study.study.name}: {warning}", file=sys.stderr)
     report = setup_project(args.project)
     for conflict in report.conflicts:
         print(f"conflict: {conflict}", file=sys.stderr)
-    database = build(study)
-    frame = calculate(study)
-    path = out / "lcia.csv"
-    frame.to_csv(path, index=False)
-    print(f"study {study.study.name!r}: database {database!r} in project {args.project!r}")
-    _print_totals(frame)
-    print(f"\nwrote {path}")
+    for study in studies:
+        build(study)
+    return studies
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .impact.calculate import calculate
+    from .interpretation.comparison import compare, check_comparable
+    from .report import plots
+    from .report.files import inside, safe_output_dir
+    from .report.workbook import write_table
+    from .scope.study import Study
+
+    check_comparable([Study.from_file(path) for path in args.studies])  # refuse before building
+    out = safe_output_dir(args.out)
+    studies = _prepare(args, args.studies)
+    frames = [calculate(study) for study in studies]
+    result = compare(studies, frames)
+    result.differences.to_csv(inside(out, "comparison.csv"), index=False)
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for index, (title, table) in enumerate((("Scores", result.scores), ("Differences", result.differences), ("Pareto", result.pareto))):
+        ws = workbook.active if index == 0 else workbook.create_sheet()
+        ws.title = title
+        write_table(ws, table)
+    workbook.save(inside(out, "comparison.xlsx"))
+    gwp = result.scores[result.scores["method"].str.contains("GWP100", regex=False)]
+    if len(gwp):
+        plots.comparison_bars(gwp, out, unit=gwp["unit"].iloc[0])
+    if len(result.pareto):
+        first = result.pareto[(result.pareto["impact"] == result.pareto["impact"].iloc[0])
+                              & (result.pareto["quality metric"] == result.pareto["quality metric"].iloc[0])]
+        plots.pareto(first, out)
+    print(result.differences.to_string(index=False))
+    print(f"\nwrote {out}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .report.inventory_excel import export_inventory
+
+    (study,) = _prepare(args, [args.study])
+    path = export_inventory(study.database_name, args.out)
+    print(f"wrote {path}")
     return 0
 
 
@@ -95,6 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "run":
             return _run(args)
+        if args.command == "compare":
+            return _compare(args)
+        if args.command == "export":
+            return _export(args)
     except BwMllcaError as error:
         reason = "; ".join(line.strip(" -") for line in str(error).splitlines())
         print(f"bw-mllca: error: {reason}", file=sys.stderr)

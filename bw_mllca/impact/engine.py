@@ -219,10 +219,18 @@ class _Level:
         for key, law in self.laws.items():
             amount: np.ndarray | float = law.coef
             for index, ref, power in law.factors:
-                amount = amount * (np.asarray(values[index], dtype=float) / ref) ** power
+                value = np.asarray(values[index], dtype=float)
+                if power == 1.0:
+                    amount = amount / ref * value
+                elif power == -1.0:
+                    amount = amount * ref / value
+                else:
+                    amount = amount * (value / ref) ** power
+            if np.ndim(amount) == 1 and len(amount) == 1:
+                amount = float(amount[0])
             if float32:
                 amount = np.asarray(amount, dtype=np.float32).astype(np.float64)
-            out[key] = amount
+            out[key] = amount if np.ndim(amount) else float(amount)
         return out
 
 
@@ -363,6 +371,9 @@ class LinearEngine:
 
     def _evaluate(self, level: _Level, arrays: list[np.ndarray], n: int, background: BackgroundDraw | None,
                   float32: bool) -> np.ndarray:
+        """Unit scores bottom-up through the foreground: y[node] = sum over its exchanges of amount x
+        (y[input] | h[gateway] | c[flow]). A node whose inputs are all fixed keeps one vector
+        (methods,); only what varies becomes (points, methods)."""
         amounts = level.amounts_at(arrays, float32)
         database = level.database
         fu = (database, self._fu_code)
@@ -370,35 +381,27 @@ class LinearEngine:
         for key in amounts:
             edges.setdefault(key[0], []).append((key[1], key[2], key))
         order = _topological(fu, edges, database)
-        supply: dict[Key, Any] = {fu: 1.0}
-        gateways: dict[Key, Any] = {}
-        flows: dict[Key, Any] = {}
-        for node in order:
-            x = supply.get(node)
-            if x is None:
-                continue
+        gateways = {target for node in order for target, kind, _ in edges.get(node, ())
+                    if kind == "technosphere" and target[0] != database}
+        h: dict[Key, np.ndarray] = {g: self.gateway_scores(g) for g in gateways}
+        if background is not None and gateways:
+            keys = sorted(gateways)
+            delta = self._background_delta(background, keys)  # (points, methods, gateways)
+            for i, g in enumerate(keys):
+                h[g] = h[g] + delta[:, :, i]
+        y: dict[Key, np.ndarray] = {}
+        for node in reversed(order):
+            total: np.ndarray = np.zeros(len(self.methods))
             for target, kind, key in edges.get(node, ()):
-                contribution = amounts[key] * x
                 if kind == "biosphere":
-                    flows[target] = flows.get(target, 0.0) + contribution
+                    unit = self.flow_factors(target)
                 elif target[0] == database:
-                    supply[target] = supply.get(target, 0.0) + contribution
+                    unit = y[target]
                 else:
-                    gateways[target] = gateways.get(target, 0.0) + contribution
-        scores = np.zeros((n, len(self.methods)))
-        if gateways:
-            keys = list(gateways)
-            s = np.column_stack([np.broadcast_to(gateways[k], (n,)) for k in keys])
-            h = np.column_stack([self.gateway_scores(k) for k in keys])  # (methods, gateways)
-            scores += s @ h.T
-            if background is not None:
-                scores += np.einsum("ng,nmg->nm", s, self._background_delta(background, keys))
-        if flows:
-            keys = list(flows)
-            e = np.column_stack([np.broadcast_to(flows[k], (n,)) for k in keys])
-            c = np.column_stack([self.flow_factors(k) for k in keys])
-            scores += e @ c.T
-        return scores
+                    unit = h[target]
+                total = total + _times(amounts[key], unit)
+            y[node] = total
+        return np.array(np.broadcast_to(y[fu], (n, len(self.methods))))
 
     # -- background uncertainty ----------------------------------------------------------------
     def _uncertain_entries(self) -> dict:
@@ -456,6 +459,13 @@ class LinearEngine:
         k = np.stack([cache[key] for key in keys], axis=-1)  # (methods, entries, gateways)
         m, e, g = k.shape
         return (background.delta @ k.transpose(1, 0, 2).reshape(e, m * g)).reshape(-1, m, g)
+
+
+def _times(amount: np.ndarray | float, unit: np.ndarray) -> np.ndarray:
+    """amount (scalar or (points,)) x unit ((methods,) or (points, methods))."""
+    if np.ndim(amount) == 0:
+        return float(amount) * unit
+    return amount[:, None] * unit
 
 
 def _distributions(matrix: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
