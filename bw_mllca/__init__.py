@@ -25,6 +25,22 @@ _PUBLIC = {
     "SetupConflict": "bw_mllca.errors",
     "BuildError": "bw_mllca.errors",
     "track": "bw_mllca.inventory.tracker",
+    "LinearEngine": "bw_mllca.impact.engine",
+    "significant_issues": "bw_mllca.interpretation.contribution",
+    "dominance_table": "bw_mllca.interpretation.contribution",
+    "amortization_curve": "bw_mllca.interpretation.amortization",
+    "break_even": "bw_mllca.interpretation.amortization",
+    "tornado": "bw_mllca.interpretation.sensitivity",
+    "sobol_indices": "bw_mllca.interpretation.sensitivity",
+    "monte_carlo": "bw_mllca.interpretation.uncertainty",
+    "completeness": "bw_mllca.interpretation.completeness",
+    "compare": "bw_mllca.interpretation.comparison",
+    "NotComparable": "bw_mllca.interpretation.comparison",
+    "paired_samples": "bw_mllca.interpretation.uncertainty",
+    "export_inventory": "bw_mllca.report.inventory_excel",
+    "import_inventory": "bw_mllca.report.inventory_excel",
+    "write_results_workbook": "bw_mllca.report.workbook",
+    "write_model_card": "bw_mllca.report.model_card",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 DEFAULT_PROJECT = "bw_mllca"
+SWEEP_PARAMETERS = ("lifetime_queries", "lifespan_years", "utilization", "pue", "wue", "batch_size", "training_energy_factor")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("study", type=Path, help="study file (TOML or YAML)")
     run.add_argument("--out", type=Path, required=True, help="output folder")
+    run.add_argument("--iterations", type=int, default=10_000, help="Monte Carlo iterations (default 10,000)")
+    run.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
 
     compare = commands.add_parser(
         "compare",
@@ -46,6 +49,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("studies", type=Path, nargs="+", metavar="STUDY", help="two or more study files")
     compare.add_argument("--out", type=Path, required=True, help="output folder")
+    compare.add_argument("--iterations", type=int, default=2_000, help="Monte Carlo iterations on shared background draws for P(A < B) (default 2,000; 0: none)")
+    compare.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="score per FU over a range of one parameter (fast engine, no re-solve per point)",
+        description="Evaluate STUDY's per-FU scores for many values of one named parameter and write a CSV. "
+        f"Parameters: {', '.join(SWEEP_PARAMETERS)}.",
+    )
+    sweep.add_argument("study", type=Path, help="study file (TOML or YAML)")
+    sweep.add_argument("--parameter", required=True, choices=SWEEP_PARAMETERS, help="the parameter to vary")
+    sweep.add_argument("--range", type=float, nargs=2, required=True, metavar=("LOW", "HIGH"), help="its low and high value")
+    sweep.add_argument("--points", type=int, default=101, help="number of values (default 101)")
+    sweep.add_argument("--log", action="store_true", help="space the values logarithmically")
+    sweep.add_argument("--out", type=Path, required=True, help="CSV file to write")
 
     export = commands.add_parser(
         "export",
@@ -83,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
     out = safe_output_dir(args.out)
     (study,) = _prepare(args, [args.study])
     frame = calculate(study)
-    written = write_run_outputs(study, frame, out)
+    written = write_run_outputs(study, frame, out, iterations=args.iterations, seed=args.seed)
     print(f"study {study.study.name!r}: database {study.database_name!r} in project {args.project!r}")
     _print_totals(frame)
     print(f"\nwrote {len(written)} files to {out}")
@@ -110,7 +128,8 @@ def _prepare(args: argparse.Namespace, paths: Sequence[Path]):
 
 def _compare(args: argparse.Namespace) -> int:
     from .impact.calculate import calculate
-    from .interpretation.comparison import compare, check_comparable
+    from .interpretation.comparison import check_comparable, compare_frames
+    from .interpretation.uncertainty import paired_samples
     from .report import plots
     from .report.files import inside, safe_output_dir
     from .report.workbook import write_table
@@ -120,7 +139,8 @@ def _compare(args: argparse.Namespace) -> int:
     out = safe_output_dir(args.out)
     studies = _prepare(args, args.studies)
     frames = [calculate(study) for study in studies]
-    result = compare(studies, frames)
+    samples = paired_samples(studies, args.iterations, args.seed) if args.iterations > 0 else None
+    result = compare_frames(studies, frames, samples=samples)
     result.differences.to_csv(inside(out, "comparison.csv"), index=False)
     from openpyxl import Workbook
 
@@ -132,13 +152,40 @@ def _compare(args: argparse.Namespace) -> int:
     workbook.save(inside(out, "comparison.xlsx"))
     gwp = result.scores[result.scores["method"].str.contains("GWP100", regex=False)]
     if len(gwp):
-        plots.comparison_bars(gwp, out, unit=gwp["unit"].iloc[0])
+        plots.comparison_bars(gwp.reset_index(drop=True), out, unit=gwp["unit"].iloc[0])
     if len(result.pareto):
         first = result.pareto[(result.pareto["impact"] == result.pareto["impact"].iloc[0])
                               & (result.pareto["quality metric"] == result.pareto["quality metric"].iloc[0])]
         plots.pareto(first, out)
     print(result.differences.to_string(index=False))
     print(f"\nwrote {out}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from .impact.calculate import method_label
+    from .impact.engine import LinearEngine
+    from .interpretation import parameters
+
+    low, high = args.range
+    if args.points < 2:
+        raise ValueError(f"--points = {args.points}: give at least 2")
+    if args.log and (low <= 0 or high <= 0):
+        raise ValueError(f"--range = {low:g} {high:g}: a logarithmic sweep needs positive values")
+    values = np.logspace(np.log10(low), np.log10(high), args.points) if args.log else np.linspace(low, high, args.points)
+    parameter = getattr(parameters, args.parameter)()
+    out = args.out.expanduser().resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    (study,) = _prepare(args, [args.study])
+    engine = LinearEngine(study)
+    scores = engine.scores({parameter: values})
+    table = pd.DataFrame(scores, columns=[method_label(m) for m in engine.methods])
+    table.insert(0, f"{parameter.name} ({parameter.unit})" if parameter.unit else parameter.name, values)
+    table.to_csv(out, index=False)
+    print(f"{args.points} points of {parameter.name} from {low:g} to {high:g}: wrote {out}")
     return 0
 
 
@@ -168,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _compare(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "sweep":
+            return _sweep(args)
     except BwMllcaError as error:
         reason = "; ".join(line.strip(" -") for line in str(error).splitlines())
         print(f"bw-mllca: error: {reason}", file=sys.stderr)

@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import json
+
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -24,7 +27,7 @@ def _run(args, tmp_path, check=True):
     return result
 
 
-@pytest.mark.parametrize("command", [[], ["setup"], ["run"]])
+@pytest.mark.parametrize("command", [[], ["setup"], ["run"], ["compare"], ["export"], ["sweep"]])
 def test_help(command):
     result = subprocess.run([*BW_MLLCA, *command, "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
@@ -45,6 +48,27 @@ def test_run_olmo_example_writes_tidy_lcia_csv(tmp_path):
     assert float(line.split()[-3]) == pytest.approx(total, rel=1e-4)
     assert set(frame[frame.view == "attributional"].method.str.split(" \\| ").str[0]) >= {"TRACI v2.1", "bw_mllca"}
 
+    out = tmp_path / "out"
+    for name in ("results.xlsx", "model_card.md", "model_card.json", "stages.png", "stages.svg",
+                 "amortization.png", "amortization.svg", "tornado.png", "tornado.svg"):
+        assert (out / name).stat().st_size > 0, name
+    workbook = openpyxl.load_workbook(out / "results.xlsx")
+    assert {"Goal and scope", "Inventory", "LCIA by stage", "Significant issues", "Sensitivity", "Completeness",
+            "Data sources"} <= set(workbook.sheetnames)
+    lcia = workbook["LCIA by stage"]
+    assert lcia.freeze_panes == "A2"
+    header = [c.value for c in lcia[1]]
+    gwp_column = next(i for i, h in enumerate(header) if h.startswith("climate change (kg CO2-Eq"))
+    values = [row[gwp_column].value for row in lcia.iter_rows(min_row=2)]
+    assert all(isinstance(v, float) for v in values)  # numbers as numbers, unit in the header
+    views = [row[0].value for row in lcia.iter_rows(min_row=2)]
+    attributional = sum(v for v, view in zip(values, views) if view == "attributional")
+    assert attributional == pytest.approx(total, rel=1e-9)
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["per_fu"]["total_attributional"] == pytest.approx(total, rel=1e-9)
+    assert card["lifetime_use_assumption"]["lifetime_queries"] > 0
+    assert card["uncertainty_per_fu"]["p5"] < total < card["uncertainty_per_fu"]["p95"]
+
 
 def test_bad_study_exits_nonzero_with_one_line_reason(tmp_path):
     study = tmp_path / "bad.toml"
@@ -61,3 +85,39 @@ def test_missing_study_file(tmp_path):
     result = _run(["run", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "out")], tmp_path, check=False)
     assert result.returncode == 2
     assert "no such study file" in result.stderr
+
+
+def test_sweep_lifetime_queries_follows_the_amortization_law(tmp_path):
+    study = examples_dir() / "olmo2-7b.toml"
+    _run(["sweep", str(study), "--parameter", "lifetime_queries", "--range", "1e9", "1e11", "--points", "3", "--log",
+          "--out", str(tmp_path / "sweep.csv")], tmp_path)
+    table = pd.read_csv(tmp_path / "sweep.csv")
+    lifetime = table.iloc[:, 0].to_numpy()
+    gwp = table[[c for c in table.columns if "GWP100" in c][0]].to_numpy()
+    assert lifetime.tolist() == pytest.approx([1e9, 1e10, 1e11])
+    # score(L) = use + development x L0 / L: two points fix use and development, the third must agree.
+    development_l0 = (gwp[0] - gwp[2]) / (1 / lifetime[0] - 1 / lifetime[2])
+    use = gwp[2] - development_l0 / lifetime[2]
+    assert gwp[1] == pytest.approx(use + development_l0 / lifetime[1], rel=1e-5)
+
+
+def test_compare_two_examples_and_refuse_a_different_functional_unit(tmp_path):
+    a, b = examples_dir() / "distilled-student.toml", examples_dir() / "from-scratch-small.toml"
+    _run(["compare", str(a), str(b), "--out", str(tmp_path / "cmp")], tmp_path)
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
+    gwp = table[table.method.str.contains("GWP100")].iloc[0]
+    assert gwp["B - A"] == pytest.approx(gwp["score B"] - gwp["score A"], rel=1e-12)
+    assert 0.0 <= gwp["P(A < B)"] <= 1.0
+    assert (tmp_path / "cmp" / "comparison.png").exists() and (tmp_path / "cmp" / "comparison.xlsx").exists()
+
+    refused = _run(["compare", str(a), str(examples_dir() / "olmo2-7b.toml"), "--out", str(tmp_path / "no")],
+                   tmp_path, check=False)
+    assert refused.returncode == 2
+    assert "goal.functional_unit.description" in refused.stderr
+
+
+def test_export_writes_a_bw2io_workbook(tmp_path):
+    _run(["export", str(examples_dir() / "olmo2-7b.toml"), "--out", str(tmp_path / "inventory.xlsx")], tmp_path)
+    sheet = openpyxl.load_workbook(tmp_path / "inventory.xlsx").active
+    first = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    assert first[:2] == ["Database", "mllca study: OLMo 2 7B chat assistant"]

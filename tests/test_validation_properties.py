@@ -15,7 +15,6 @@ import warnings
 from collections import Counter
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +27,7 @@ SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, Heal
                                                      HealthCheck.function_scoped_fixture])
 
 simple_names = st.sampled_from(["gpu", "node", "dc", "quebec", "A100 box", "h-100", "训练", "=cmd", "@x", "+1", "-a", "Ünïcödé"])
-free_names = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=10)
+free_names = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=10)
 names = st.one_of(simple_names, simple_names, free_names)
 shares = st.floats(min_value=0.05, max_value=1.0)
 
@@ -118,7 +117,7 @@ def valid_studies(draw, name: str = "prop") -> dict:
 
 ODD_VALUES = st.sampled_from([
     None, -1, 0, -0.0, 0.9, 85, 700_000, 1e308, -1e308, 10**400, float("nan"), float("inf"), float("-inf"),
-    True, "", "=1+1", "+cmd|' /C calc'!A0", "训练", "x" * 300, [], [1, "a"], {}, {"x": 1}, 1e-320, "1e7",
+    True, "", "bell\x07", "nul\x00", "=1+1", "+cmd|' /C calc'!A0", "训练", "x" * 300, [], [1, "a"], {}, {"x": 1}, 1e-320, "1e7",
     "H100", "SRV", "teacher", "m", "gpu", "dc", "re-training", {"name": "m", "teacher": "m"},
 ])
 
@@ -184,7 +183,7 @@ def test_validation_never_crashes():
     check()
     print(f"\nvalidation cases: {dict(counts)}")
     assert counts["cases"] >= 2_000
-    assert counts["valid"] >= 300 and counts["invalid"] >= 1_000, counts
+    assert counts["valid"] >= 500 and counts["invalid"] >= 500, counts
 
 
 def _write_study_file(folder, index: int, data: dict):
@@ -223,8 +222,10 @@ def test_valid_studies_build_and_invalid_ones_write_nothing(project, tmp_path):
 
     counts: Counter = Counter()
 
+    valid = valid_studies(name="prop build").map(lambda d: (d, 0))
+
     @settings(max_examples=BUILD_EXAMPLES, **SETTINGS)
-    @given(st.one_of(valid_studies(name="prop build").map(lambda d: (d, 0)), mutated_studies()))
+    @given(st.one_of(valid, valid, mutated_studies()))
     def check(case):
         data, _ = case
         data = {**data, "study": {"name": "prop build"}} if isinstance(data.get("study"), dict) else data

@@ -445,6 +445,18 @@ class LinearEngine:
             draws[:, which] = distribution.random_variables(params[which], n, rng).T
         return BackgroundDraw(draws - entries["values"], seed)
 
+    def background_entry_ids(self) -> list[tuple[int, int]]:
+        """(elementary flow id, activity id) of each uncertain background entry, in draw order:
+        what lets two engines share one draw of the same background (``shared_background_draws``)."""
+        entries = self._uncertain_entries()
+        flows = self.system.lca.dicts.biosphere.reversed
+        activities = self.system.lca.dicts.activity.reversed
+        return [(int(flows[r]), int(activities[c])) for r, c in zip(entries["rows"], entries["cols"])]
+
+    def background_from_values(self, values: np.ndarray, seed: int | None = None) -> BackgroundDraw:
+        """A draw given as sampled values (draws x entries, in ``background_entry_ids`` order)."""
+        return BackgroundDraw(np.asarray(values, dtype=float) - self._uncertain_entries()["values"], seed)
+
     def _background_delta(self, background: BackgroundDraw, keys: list[Key]) -> np.ndarray:
         """Change of each gateway's unit score per draw: (draws, methods, gateways)."""
         entries = self._uncertain_entries()
@@ -515,3 +527,16 @@ def _topological(start: Key, edges: Mapping[Key, list], database: str) -> list[K
                     raise EngineError(f"the foreground has a loop through {target[1]!r}")
                 stack.append((target, False))
     return order[::-1]
+
+
+def engine_for(target: LinearEngine | Study | str | Any, methods: Sequence[Method] | None = None,
+               view: str = "attributional") -> LinearEngine:
+    """An engine for a study (a Study, a study file, or an engine already made for this view)."""
+    if isinstance(target, LinearEngine):
+        if target.view != view:
+            raise ValueError(f"view = {view!r}, but the engine given was made for view {target.view!r}")
+        if methods is not None and list(methods) != target.methods:
+            raise ValueError("methods: the engine given was made for other methods; make a new engine")
+        return target
+    study = target if isinstance(target, Study) else Study.from_file(target)
+    return LinearEngine(study, methods, view)

@@ -81,7 +81,28 @@ def pareto_front(points: pd.DataFrame, quality: str, impact: str, higher_quality
     return points[keep]
 
 
-def compare(
+def compare_studies(
+    studies: Sequence[Study],
+    methods=None,
+    view: str = "attributional",
+    iterations: int = 2_000,
+    seed: int = 0,
+) -> Comparison:
+    """Build, calculate and compare studies on the same FU; with ``iterations`` > 0, P(A < B) per
+    category comes from Monte Carlo on shared draws of the common background data."""
+    from ..impact.calculate import calculate
+    from ..inventory.foreground import build
+    from .uncertainty import paired_samples
+
+    check_comparable(studies)  # before anything is built
+    for study in studies:
+        build(study)
+    frames = [calculate(study, methods=methods) for study in studies]
+    samples = paired_samples(studies, iterations, seed, methods, view) if iterations > 0 else None
+    return compare_frames(studies, frames, view, samples)
+
+
+def compare_frames(
     studies: Sequence[Study],
     frames: Sequence[pd.DataFrame],
     view: str = "attributional",
@@ -91,7 +112,7 @@ def compare(
 
     ``frames``: their ``calculate`` results (same order). ``samples``: optional Monte Carlo draws per
     study (columns = method labels, rows = iterations drawn with shared background samples), from
-    which P(A < B) is estimated per method.
+    which P(A < B) is estimated per method, with the 5th and 95th percentiles of each system.
     """
     check_comparable(studies)
     rows = []
@@ -100,6 +121,12 @@ def compare(
         for (method, unit), score in part.groupby(["method", "unit"], sort=False)["score"].sum().items():
             rows.append({"system": study.study.name, "method": method, "unit": unit, "score": score})
     scores = pd.DataFrame(rows)
+    if samples is not None:
+        for index, study in enumerate(studies):
+            for quantile in (5, 95):
+                column = {m: float(samples[index][m].quantile(quantile / 100)) for m in samples[index].columns}
+                mask = scores["system"] == study.study.name
+                scores.loc[mask, f"p{quantile}"] = scores.loc[mask, "method"].map(column)
 
     pairs = []
     base = studies[0].study.name
@@ -134,3 +161,6 @@ def compare(
     pareto = pd.concat(front_parts, ignore_index=True) if front_parts else pd.DataFrame(
         columns=["system", "quality metric", "quality", "impact", "score", "on_front"])
     return Comparison(scores=scores, differences=differences, pareto=pareto)
+
+
+compare = compare_studies  # the public name: bw_mllca.compare(studies)

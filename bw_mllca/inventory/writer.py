@@ -32,7 +32,16 @@ def _restore(name: str, snapshot: tuple[dict, dict] | None) -> None:
     metadata, data = snapshot
     database = bd.Database(name)
     database.register(write_empty=False, **{k: v for k, v in metadata.items() if k != "backend"})
-    database.write(data)
+    try:
+        database.write(data, process=False)
+        database.process()
+    except BaseException:
+        # Not restored: keep it marked ours but incomplete, so the next build rewrites it.
+        broken = copy.deepcopy(metadata)
+        if isinstance(broken.get(MARK), dict):
+            broken[MARK] = {**broken[MARK], "fingerprint": "incomplete"}
+        bd.databases[name] = broken
+        raise
     bd.databases[name] = metadata  # timestamps and marks exactly as they were
 
 
@@ -44,8 +53,10 @@ def write_owned_database(
 ) -> str:
     """Write ``name`` from ``make_data()`` unless an identical build of ours is already there.
 
-    Returns "written" or "unchanged". Raises SetupConflict if a user's database has this name,
-    and BuildError (after restoring the previous content) if the write fails.
+    Returns "written" or "unchanged". Raises SetupConflict if a user's database has this name, or
+    one bw_mllca wrote for something else (``owner["study"]`` differs: the background, another
+    study), and BuildError (after restoring the previous content) if the write fails. If even the
+    restore fails, the database is left marked incomplete, so that the next build rewrites it.
     """
     if name in bd.databases:
         found = owner_mark(bd.databases[name])

@@ -47,9 +47,11 @@ def safe_cell(value: object) -> object:
 
 def safe_frame(frame):
     """A copy of a pandas DataFrame whose text cells (and column names) went through ``safe_cell``."""
+    from pandas.api.types import is_numeric_dtype
+
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object:
+        if not is_numeric_dtype(out[column]):  # object, str, category: wherever text can be
             out[column] = out[column].map(safe_cell)
     out.columns = [safe_cell(c) for c in out.columns]
     return out

@@ -2,44 +2,93 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from ..impact.engine import LinearEngine
+from ..interpretation.amortization import amortization_curve, break_even
+from ..interpretation.completeness import completeness
+from ..interpretation.contribution import dominance_table, significant_issues
+from ..interpretation.sensitivity import tornado
+from ..interpretation.uncertainty import monte_carlo
 from ..scope.study import Study
 from . import plots
 from .files import inside, safe_output_dir
 from .model_card import write_model_card
 from .workbook import write_results_workbook
 
+GWP_KEY = "GWP100"
 
-def write_run_outputs(
-    study: Study,
-    frame: pd.DataFrame,
-    out: Path,
-    extra_sheets: Mapping[str, pd.DataFrame] | None = None,
-    uncertainty: pd.DataFrame | None = None,
-    amortization: tuple[pd.DataFrame, float | None, str] | None = None,
-    tornado: tuple[pd.DataFrame, float, str] | None = None,
-) -> list[Path]:
-    """lcia.csv, results.xlsx, model_card.md/.json and the plots of one study, in ``out``.
 
-    ``amortization``: (curve, break-even lifetime queries, unit); ``tornado``: (table, base, unit).
-    """
+@dataclass(frozen=True)
+class Interpretation:
+    """The interpretation tables of one study (ISO 14044 phase 4), each per functional unit."""
+
+    significant_issues: pd.DataFrame
+    dominance: pd.DataFrame
+    break_even: pd.DataFrame
+    amortization: pd.DataFrame
+    tornado: pd.DataFrame
+    uncertainty: pd.DataFrame
+    completeness: pd.DataFrame
+    estimated_share: pd.DataFrame
+
+
+def interpret(study: Study, frame: pd.DataFrame, iterations: int = 10_000, seed: int = 0) -> Interpretation:
+    """All interpretation tables for the attributional view; Monte Carlo seeded with ``seed``."""
+    engine = LinearEngine(study)
+    lifetime = study.use.total_queries
+    sweep = np.logspace(np.log10(lifetime) - 2, np.log10(lifetime) + 2, 81)
+    done = completeness(study, frame)
+    result = monte_carlo(engine, iterations=iterations, seed=seed, progress=None)
+    return Interpretation(
+        significant_issues=significant_issues(frame),
+        dominance=dominance_table(frame),
+        break_even=break_even(frame, study),
+        amortization=amortization_curve(frame, sweep, study),
+        tornado=tornado(engine),
+        uncertainty=result.summary(),
+        completeness=done.stages,
+        estimated_share=done.estimated_share,
+    )
+
+
+def _value(value) -> str:
+    return f"{value:.3g}" if isinstance(value, (int, float, np.number)) else str(value)
+
+
+def _gwp(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["method"].str.contains(GWP_KEY, regex=False)]
+
+
+def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: int = 10_000, seed: int = 0) -> list[Path]:
+    """lcia.csv, results.xlsx, model_card.md/.json and the plots (PNG and SVG) of one study."""
     out = safe_output_dir(out)
+    found = interpret(study, frame, iterations, seed)
     written = [inside(out, "lcia.csv")]
     frame.to_csv(written[0], index=False)
-    sheets = dict(extra_sheets or {})
-    if uncertainty is not None:
-        sheets.setdefault("Uncertainty", uncertainty)
+    sheets = {
+        "Significant issues": found.significant_issues,
+        "Dominant stages": found.dominance,
+        "Break-even": found.break_even,
+        "Sensitivity": found.tornado,
+        f"Uncertainty ({iterations} MC)": found.uncertainty,
+        "Completeness": found.completeness,
+        "Estimated share": found.estimated_share,
+    }
     written.append(write_results_workbook(inside(out, "results.xlsx"), study, frame, sheets))
-    written += write_model_card(study, frame, out, uncertainty)
+    written += write_model_card(study, frame, out, found.uncertainty)
     written += plots.stage_bars(frame, out)
-    if amortization is not None:
-        curve, break_even, unit = amortization
-        written += plots.amortization_curve(curve, out, break_even, unit)
-    if tornado is not None:
-        table, base, unit = tornado
-        written += plots.tornado(table, out, base, unit)
+    curve = _gwp(found.amortization).rename(columns={"use_per_fu": "inference"})
+    point = _gwp(found.break_even)
+    if len(curve):
+        unit = curve["unit"].iloc[0]
+        written += plots.amortization_curve(curve, out, float(point["break_even_queries"].iloc[0]) if len(point) else None, unit)
+    swing = _gwp(found.tornado).rename(columns={"low_score": "score_low", "high_score": "score_high"})
+    if len(swing):
+        labels = [f"{p} ({_value(lo)} - {_value(hi)})" for p, lo, hi in zip(swing["parameter"], swing["low_value"], swing["high_value"])]
+        written += plots.tornado(swing.assign(parameter=labels), out, float(swing["base_score"].iloc[0]), swing["unit"].iloc[0])
     return written

@@ -90,17 +90,12 @@ def amortization_curve(curve: pd.DataFrame, folder: Path, break_even: float | No
 def tornado(table: pd.DataFrame, folder: Path, base: float, unit: str = "", stem: str = "tornado") -> list[Path]:
     """One-at-a-time sensitivity: a bar per parameter from its low-value to its high-value score.
 
-    ``table``: columns parameter, score_low, score_high (and optionally low, high for labels).
+    ``table``: columns parameter (the bar's label, e.g. with its range), score_low, score_high.
     """
     order = (table["score_high"] - table["score_low"]).abs().sort_values().index
     table = table.loc[order]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.5))
-    labels = []
-    for _, row in table.iterrows():
-        label = row["parameter"]
-        if "low" in row and "high" in row:
-            label = f"{label} ({row['low']:.3g} - {row['high']:.3g})"
-        labels.append(label)
+    labels = list(table["parameter"])
     low = table["score_low"].to_numpy() - base
     high = table["score_high"].to_numpy() - base
     ax.barh(labels, low, left=base, color="C0", label="parameter at its low value")

@@ -15,7 +15,16 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ..errors import StudyError
 
@@ -43,8 +52,28 @@ MAX_LIFESPAN_YEARS = 30.0
 DATABASE_PREFIX = "mllca study: "
 
 
+# Control characters other than tab, newline and CR: no study needs them, and spreadsheet XML
+# cannot hold them (openpyxl raises on export).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            texts = [value]
+        elif isinstance(value, (tuple, dict)):  # lists of sources, names of hardware or data sets
+            texts = [item for item in value if isinstance(item, str)]
+        else:
+            texts = []
+        for text in texts:
+            found = CONTROL_CHARACTERS.search(text)
+            if found:
+                raise ValueError(f"contains the control character {found.group()!r}; remove it")
+        return value
 
 
 class StageKind(str, Enum):

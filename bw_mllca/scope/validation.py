@@ -25,7 +25,6 @@ from .resolve import inference, resolve_datacenter, resolve_hardware, retraining
 from .study import (
     DATABASE_PREFIX,
     Datacenter,
-    Dataset,
     FunctionalUnit,
     Hardware,
     ModelProvenance,
