@@ -131,7 +131,7 @@ def _compare(args: argparse.Namespace) -> int:
     from .interpretation.comparison import check_comparable, compare_frames
     from .interpretation.uncertainty import paired_samples
     from .report import plots
-    from .report.files import inside, safe_output_dir
+    from .report.files import inside, safe_frame, safe_output_dir
     from .report.workbook import write_table
     from .scope.study import Study
 
@@ -141,7 +141,7 @@ def _compare(args: argparse.Namespace) -> int:
     frames = [calculate(study) for study in studies]
     samples = paired_samples(studies, args.iterations, args.seed) if args.iterations > 0 else None
     result = compare_frames(studies, frames, samples=samples)
-    result.differences.to_csv(inside(out, "comparison.csv"), index=False)
+    safe_frame(result.differences).to_csv(inside(out, "comparison.csv"), index=False)
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -169,6 +169,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from .impact.calculate import method_label
     from .impact.engine import LinearEngine
     from .interpretation import parameters
+    from .report.files import safe_frame
 
     low, high = args.range
     if args.points < 2:
@@ -184,7 +185,7 @@ def _sweep(args: argparse.Namespace) -> int:
     scores = engine.scores({parameter: values})
     table = pd.DataFrame(scores, columns=[method_label(m) for m in engine.methods])
     table.insert(0, f"{parameter.name} ({parameter.unit})" if parameter.unit else parameter.name, values)
-    table.to_csv(out, index=False)
+    safe_frame(table).to_csv(out, index=False)
     print(f"{args.points} points of {parameter.name} from {low:g} to {high:g}: wrote {out}")
     return 0
 

@@ -75,3 +75,15 @@ def test_bad_log_is_a_build_error_naming_the_column(project, tmp_path):
     with pytest.raises(BuildError, match="power"):
         build(study)
     assert set(bd.databases) == before
+
+
+def test_energy_marked_estimated_is_not_counted_as_measured(project):
+    data = minimal_study("estimated energy", stages=[
+        {"name": "reading", "kind": "pre-training", "hardware": "gpu", "datacenter": "dc", "accelerator_hours": 10, "energy_kwh": 5},
+        {"name": "allocation", "kind": "experimentation", "hardware": "gpu", "datacenter": "dc", "accelerator_hours": 10,
+         "energy_kwh": 5, "energy_estimated": True},
+    ], use={"energy_estimated": True})
+    study = Study.from_dict(data)
+    build(study)
+    flags = {a["mllca_stage"]: a["mllca_measured"] for a in bd.Database(study.database_name) if a.get("mllca_role") == "stage"}
+    assert flags == {"reading": True, "allocation": False, "inference": False}

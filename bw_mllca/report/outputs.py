@@ -16,7 +16,7 @@ from ..interpretation.sensitivity import tornado
 from ..interpretation.uncertainty import monte_carlo
 from ..scope.study import Study
 from . import plots
-from .files import inside, safe_output_dir
+from .files import inside, safe_frame, safe_output_dir
 from .model_card import write_model_card
 from .workbook import write_results_workbook
 
@@ -69,7 +69,7 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
     out = safe_output_dir(out)
     found = interpret(study, frame, iterations, seed)
     written = [inside(out, "lcia.csv")]
-    frame.to_csv(written[0], index=False)
+    safe_frame(frame).to_csv(written[0], index=False)  # CSV has no cell types: prefix formula-like text
     sheets = {
         "Significant issues": found.significant_issues,
         "Dominant stages": found.dominance,

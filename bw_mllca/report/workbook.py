@@ -1,9 +1,9 @@
 """The results workbook of a run (openpyxl): one sheet per part of an LCA report.
 
 Numbers are written as numbers, units sit in the headers, header rows are frozen and columns are
-sized to their content. Text is always written as text: openpyxl would store a string that starts
-with '=' as a formula, so every string cell is forced to the string type (Excel then shows
-'=cmd()' as the characters it is, and never evaluates it).
+sized to their content. Text is always written as text (``files.write_text_cell``): openpyxl would store a string
+that starts with '=' as a formula, so every string cell is forced to the string type (Excel then
+shows '=cmd()' as the characters it is, and never evaluates it).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..scope.study import Study
+from .files import write_text_cell
 
 HEADER_FONT = Font(bold=True)
 MAX_COLUMN_WIDTH = 60
@@ -30,15 +31,10 @@ def write_value(ws, row: int, column: int, value: Any):
     cell = ws.cell(row=row, column=column)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return cell
-    if isinstance(value, bool):
-        cell.value = str(value)
-        cell.data_type = "s"
-    elif isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         cell.value = value
-    else:
-        cell.value = str(value)
-        cell.data_type = "s"  # set after the value: openpyxl guessed 'f' for a leading '='
-    return cell
+        return cell
+    return write_text_cell(ws, row, column, str(value))
 
 
 def write_table(ws, table: pd.DataFrame, start_row: int = 1) -> None:

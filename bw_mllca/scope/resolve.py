@@ -104,6 +104,8 @@ def stage_operation(stage: Stage, hardware: ResolvedHardware) -> Operation:
     else:
         accelerator_hours = stage.accelerator_hours or 0.0
     if stage.energy_kwh is not None:
+        if stage.energy_estimated:
+            return Operation(accelerator_hours, stage.energy_kwh, False, "estimated energy (kWh)")
         return Operation(accelerator_hours, stage.energy_kwh, True, "measured energy (kWh)")
     power = stage.power_w if stage.power_w is not None else hardware.accelerator_power_w
     if power is None:
@@ -150,7 +152,7 @@ def inference(use: Use, hardware: ResolvedHardware, fu_queries: float) -> Infere
         idle_accelerator_hours_per_fu=idle_hours,
         idle_it_energy_kwh_per_idle_hour=(idle_power + hardware.host_power_per_accelerator_w) / 1000.0,
         model_share_per_fu=fu_queries / use.total_queries,
-        measured=use.energy_kwh_per_batch is not None,
+        measured=use.energy_kwh_per_batch is not None and not use.energy_estimated,
     )
 
 

@@ -224,7 +224,8 @@ class Stage(Strict):
     accelerator_hours: NonNegativeFloat | None = None
     node_hours: NonNegativeFloat | None = None
     power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
-    energy_kwh: NonNegativeFloat | None = None  # measured IT energy (before PUE)
+    energy_kwh: NonNegativeFloat | None = None  # IT energy (before PUE), measured unless energy_estimated
+    energy_estimated: bool = False  # energy_kwh is an estimate (scaled, allocated, assumed), not a reading
     energy: EnergyLog | None = None
     duration_hours: NonNegativeFloat | None = None  # wall clock, for a platform overhead
     platform: Name | None = None
@@ -259,7 +260,8 @@ class Use(Strict):
     seconds_per_batch: PositiveFloat | None = None  # wall time the replica is busy with one batch
     throughput_queries_per_s: PositiveFloat | None = None  # per replica, instead of seconds_per_batch
     power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
-    energy_kwh_per_batch: NonNegativeFloat | None = None  # measured IT energy per batch
+    energy_kwh_per_batch: NonNegativeFloat | None = None  # IT energy per batch, measured unless energy_estimated
+    energy_estimated: bool = False
     lifetime_queries: PositiveFloat | None = None
     queries_per_day: PositiveFloat | None = None
     deployment_years: PositiveFloat | None = None
