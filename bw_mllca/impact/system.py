@@ -38,6 +38,22 @@ class Node:
     stage_kind: str | None
 
 
+def _owned_background_ids(database: str) -> list[int]:
+    """Ids of the activities in the bw_mllca-written databases that ``database`` depends on."""
+    from bw2data.backends import ActivityDataset as AD
+
+    from ..inventory.biosphere import BIOSPHERE
+    from ..ownership import owner_mark
+
+    metadata = bd.databases[database]
+    candidates = [*metadata.get("depends", []), metadata.get("mllca_background", "")]
+    names = sorted({name for name in candidates
+                    if name and name != BIOSPHERE and name in bd.databases and owner_mark(bd.databases[name])})
+    if not names:
+        return []
+    return [i for (i,) in AD.select(AD.id).where(AD.database << names).tuples()]
+
+
 class StudySystem:
     """The matrices of one built foreground database, ready for fast repeated evaluation."""
 
@@ -61,8 +77,11 @@ class StudySystem:
         if not fu:
             raise KeyError(f"database {database!r} has no functional unit activity: was it built by bw_mllca?")
         # One bw2calc LCA builds every matrix (the demand only decides which subgraph is included:
-        # we demand every foreground activity so all of them have a column).
-        self.lca = bc.LCA({n.id: 1.0 for n in self.nodes.values()}, method=self.methods[0])
+        # we demand every foreground activity so all of them have a column, and every activity of
+        # the public background bw_mllca wrote, so a sensitivity run can switch to any grid region).
+        demand = {n.id: 1.0 for n in self.nodes.values()}
+        demand.update({node_id: 1.0 for node_id in _owned_background_ids(database)})
+        self.lca = bc.LCA(demand, method=self.methods[0])
         self.lca.lci()
         self.A = self.lca.technosphere_matrix.tocsc()
         self.B = self.lca.biosphere_matrix.tocsr()

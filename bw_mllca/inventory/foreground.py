@@ -423,6 +423,7 @@ class _Builder:
                 "views": VIEWS,
             },
             "mllca_data_sources": sorted(self.sources | set(study.scope.data_sources)),
+            "mllca_background": study.study.background,
         }
         return Foreground(self.db, self.data, self.records, metadata)
 
@@ -467,6 +468,7 @@ def build(study: Study | str | Path) -> str:
     fingerprint = fingerprint_of([
         study.model_dump(mode="json"),
         sorted((str(k), v) for k, v in foreground.data.items()),
+        foreground.metadata,
         background_mark.get("fingerprint", ""),
     ])
     write_owned_database(
