@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -199,9 +200,17 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_solver_notice() -> None:
+    """bw2calc warns on import when no fast sparse solver (pypardiso, umfpack) is installed. For
+    the small systems of a study scipy's solver is as fast (benchmarks/), so the command stays
+    quiet about it; ``pip install bw_mllca[fast]`` adds pypardiso for large linked backgrounds."""
+    warnings.filterwarnings("ignore", message=r"(?s).*(pypardiso|umfpack|fast sparse solver)", category=UserWarning)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _use_bw_dir(args.bw_dir)
+    _quiet_solver_notice()
     from .errors import BwMllcaError
 
     try:
