@@ -87,3 +87,20 @@ def test_energy_marked_estimated_is_not_counted_as_measured(project):
     build(study)
     flags = {a["mllca_stage"]: a["mllca_measured"] for a in bd.Database(study.database_name) if a.get("mllca_role") == "stage"}
     assert flags == {"reading": True, "allocation": False, "inference": False}
+
+
+def test_accelerator_only_energy_gets_the_host_draw_added(project):
+    """A GPU-only reading on an 8-GPU HGX node: + accelerator-hours x (1,200 W / 8 slots)."""
+    from studies import catalog_study
+
+    def it_energy(includes_host):
+        data = catalog_study(f"host draw {includes_host}", stages=[
+            {"name": "pre-training", "kind": "pre-training", "hardware": "node", "datacenter": "dc",
+             "accelerator_hours": 1_000, "energy_kwh": 500, "energy_includes_host": includes_host}])
+        study = Study.from_dict(data)
+        build(study)
+        stage = next(a for a in bd.Database(study.database_name) if a.get("mllca_stage") == "pre-training")
+        return next(e["amount"] for e in stage.technosphere() if e.input.get("mllca_role") == "it-energy")
+
+    assert it_energy(True) == pytest.approx(500, rel=1e-12)
+    assert it_energy(False) == pytest.approx(500 + 1_000 * 1_200 / 8 / 1000, rel=1e-12)

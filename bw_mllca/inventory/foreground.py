@@ -29,6 +29,7 @@ from ..ownership import fingerprint_of, mark
 from ..scope.resolve import (
     Operation,
     ResolvedHardware,
+    host_energy_kwh,
     inference,
     resolve_datacenter,
     resolve_hardware,
@@ -257,7 +258,8 @@ class _Builder:
         else:
             accelerator_hours = measurement.accelerator_hours or 0.0
         basis = f"{'measured' if measurement.measured else 'estimated'} energy log ({measurement.source_format})"
-        return Operation(accelerator_hours, measurement.it_energy_kwh, measurement.measured, basis)
+        energy = measurement.it_energy_kwh + host_energy_kwh(stage, hw, accelerator_hours)
+        return Operation(accelerator_hours, energy, measurement.measured, basis)
 
     def stage(self, stage: Stage, owner: str) -> tuple[str, str]:
         code = f"stage:{slug(stage.name)}"

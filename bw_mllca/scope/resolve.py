@@ -104,15 +104,23 @@ def stage_operation(stage: Stage, hardware: ResolvedHardware) -> Operation:
     else:
         accelerator_hours = stage.accelerator_hours or 0.0
     if stage.energy_kwh is not None:
+        energy = stage.energy_kwh + host_energy_kwh(stage, hardware, accelerator_hours)
         if stage.energy_estimated:
-            return Operation(accelerator_hours, stage.energy_kwh, False, "estimated energy (kWh)")
-        return Operation(accelerator_hours, stage.energy_kwh, True, "measured energy (kWh)")
+            return Operation(accelerator_hours, energy, False, "estimated energy (kWh)")
+        return Operation(accelerator_hours, energy, True, "measured energy (kWh)")
     power = stage.power_w if stage.power_w is not None else hardware.accelerator_power_w
     if power is None:
         raise ValueError(f"stage {stage.name!r}: no power_w and hardware {hardware.name!r} has none")
     energy = accelerator_hours * (power + hardware.host_power_per_accelerator_w) / 1000.0
     basis = "accelerator-hours x average power" if stage.power_w is not None else "accelerator-hours x rated power (TDP)"
     return Operation(accelerator_hours, energy, False, basis)
+
+
+def host_energy_kwh(stage: Stage, hardware: ResolvedHardware, accelerator_hours: float) -> float:
+    """The host's draw to add to an accelerator-only energy figure (0 if the figure includes it)."""
+    if stage.energy_includes_host:
+        return 0.0
+    return accelerator_hours * hardware.host_power_per_accelerator_w / 1000.0
 
 
 @dataclass(frozen=True)

@@ -226,6 +226,9 @@ class Stage(Strict):
     power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
     energy_kwh: NonNegativeFloat | None = None  # IT energy (before PUE), measured unless energy_estimated
     energy_estimated: bool = False  # energy_kwh is an estimate (scaled, allocated, assumed), not a reading
+    # False when energy_kwh (or the log) covers the accelerators only (nvidia-smi, Zeus, many papers):
+    # the host's non-accelerator draw is then added per accelerator-hour, as for power-based stages.
+    energy_includes_host: bool = True
     energy: EnergyLog | None = None
     duration_hours: NonNegativeFloat | None = None  # wall clock, for a platform overhead
     platform: Name | None = None
