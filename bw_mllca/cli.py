@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
         help="Brightway data directory (default: $BRIGHTWAY2_DIR, else Brightway's own default)",
     )
     parser.add_argument("--project", default=DEFAULT_PROJECT, help=f"Brightway project (default: {DEFAULT_PROJECT})")
+    parser.add_argument("--verbose", action="store_true", help="show Brightway's own info and warning lines")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser(
@@ -200,6 +201,17 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_brightway_feedback() -> None:
+    """Brightway's info lines ("Using environment variable ...", geocollection notices) are for
+    its own users; the command prints its own summary (``--verbose`` shows them). Must run before
+    bw2data is imported."""
+    os.environ.setdefault("BRIGHTWAY_NO_STRUCTLOG", "1")
+    import logging
+
+    # bw2data sets this logger's level when it creates it; ``disabled`` survives that.
+    logging.getLogger("brightway-stdout-feedback").disabled = True
+
+
 def _quiet_solver_notice() -> None:
     """bw2calc warns on import when no fast sparse solver (pypardiso, umfpack) is installed. For
     the small systems of a study scipy's solver is as fast (benchmarks/), so the command stays
@@ -211,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _use_bw_dir(args.bw_dir)
     _quiet_solver_notice()
+    if not args.verbose:
+        _quiet_brightway_feedback()
     from .errors import BwMllcaError
 
     try:
