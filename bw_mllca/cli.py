@@ -96,14 +96,15 @@ def _print_totals(frame) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .impact.calculate import calculate
+    from .impact.calculate import results_frame, system_for
     from .report.files import safe_output_dir
     from .report.outputs import write_run_outputs
 
     out = safe_output_dir(args.out)
     (study,) = _prepare(args, [args.study])
-    frame = calculate(study)
-    written = write_run_outputs(study, frame, out, iterations=args.iterations, seed=args.seed)
+    system = system_for(study)  # factorized once, for the results and the interpretation
+    frame = results_frame(system)
+    written = write_run_outputs(study, frame, out, iterations=args.iterations, seed=args.seed, system=system)
     print(f"study {study.study.name!r}: database {study.database_name!r} in project {args.project!r}")
     _print_totals(frame)
     print(f"\nwrote {len(written)} files to {out}")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..impact.engine import LinearEngine
+from ..impact.system import StudySystem
 from ..interpretation.amortization import amortization_curve, break_even
 from ..interpretation.completeness import completeness
 from ..interpretation.contribution import dominance_table, significant_issues
@@ -37,9 +38,11 @@ class Interpretation:
     estimated_share: pd.DataFrame
 
 
-def interpret(study: Study, frame: pd.DataFrame, iterations: int = 10_000, seed: int = 0) -> Interpretation:
-    """All interpretation tables for the attributional view; Monte Carlo seeded with ``seed``."""
-    engine = LinearEngine(study)
+def interpret(study: Study, frame: pd.DataFrame, iterations: int = 10_000, seed: int = 0,
+              system: StudySystem | None = None) -> Interpretation:
+    """All interpretation tables for the attributional view; Monte Carlo seeded with ``seed``.
+    ``system``: the study's factorized system if the caller has one (not built twice)."""
+    engine = LinearEngine(study, system=system)
     lifetime = study.use.total_queries
     sweep = np.logspace(np.log10(lifetime) - 2, np.log10(lifetime) + 2, 81)
     done = completeness(study, frame)
@@ -64,10 +67,11 @@ def _gwp(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["method"].str.contains(GWP_KEY, regex=False)]
 
 
-def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: int = 10_000, seed: int = 0) -> list[Path]:
+def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: int = 10_000, seed: int = 0,
+                      system: StudySystem | None = None) -> list[Path]:
     """lcia.csv, results.xlsx, model_card.md/.json and the plots (PNG and SVG) of one study."""
     out = safe_output_dir(out)
-    found = interpret(study, frame, iterations, seed)
+    found = interpret(study, frame, iterations, seed, system)
     written = [inside(out, "lcia.csv")]
     safe_frame(frame).to_csv(written[0], index=False)  # CSV has no cell types: prefix formula-like text
     sheets = {
