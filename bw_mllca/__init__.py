@@ -41,6 +41,7 @@ _PUBLIC = {
     "import_inventory": "bw_mllca.report.inventory_excel",
     "write_results_workbook": "bw_mllca.report.workbook",
     "write_model_card": "bw_mllca.report.model_card",
+    "regions": "bw_mllca.listings",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -67,6 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--log", action="store_true", help="space the values logarithmically")
     sweep.add_argument("--out", type=Path, required=True, help="CSV file to write")
 
+    regions = commands.add_parser(
+        "regions",
+        help="list the grid regions a study's datacenter may name",
+        description="List every grid region (code, name, kind, years with a mix, GWP100 per kWh at the "
+        "datacenter meter in the latest year, water, AWARE factor, losses, aliases). Needs no project.",
+    )
+    regions.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default table)")
+    regions.add_argument("--kind", choices=("country", "subregion", "zone"), default=None, help="only regions of this kind")
+
     export = commands.add_parser(
         "export",
         help="export a study's inventory in bw2io's Excel format",
@@ -202,6 +211,18 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _regions(args: argparse.Namespace) -> int:
+    from .listings import regions
+
+    table = regions(args.kind)
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False)
+    else:
+        columns = ["code", "name", "kind", "latest_year", "gwp_kg_per_kwh", "aliases"]
+        print(table[columns].to_string(index=False, max_colwidth=48))
+    return 0
+
+
 def _quiet_brightway_feedback() -> None:
     """Brightway's info lines ("Using environment variable ...", geocollection notices) are for
     its own users; the command prints its own summary (``--verbose`` shows them). Must run before
@@ -242,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args)
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "regions":
+            return _regions(args)
     except BwMllcaError as error:
         reason = "; ".join(line.strip(" -") for line in str(error).splitlines())
         print(f"bw-mllca: error: {reason}", file=sys.stderr)

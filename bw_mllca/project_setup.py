@@ -17,7 +17,7 @@ from .impact.methods import (
 )
 from .inventory.background import BACKGROUND, write_background
 from .inventory.background import required_flow_codes as background_flow_codes
-from .inventory.biosphere import ensure_biosphere
+from .inventory.biosphere import ensure_biosphere, ensure_own_biosphere
 
 
 @dataclass
@@ -63,6 +63,7 @@ def setup_project(
     # older user biosphere3 lacks is reported by register_methods instead.
     biosphere = ensure_biosphere(required_flow_codes(own_methods) | background_flow_codes(inventories))
     tables = bundled_methods(families) + own_methods
+    ensure_own_biosphere()
     background = write_background(inventories)
     methods = register_methods(tables)
     return SetupReport(

@@ -49,6 +49,7 @@ class MethodTable:
     description: str
     factors: tuple[tuple[str, float], ...]
     source: str = ""
+    flow_database: str = BIOSPHERE  # the database the flow codes belong to
 
 
 @dataclass
@@ -113,9 +114,12 @@ def project_methods(folder: Path | None = None) -> list[MethodTable]:
                 except ValueError:
                     raise InventoryDataError(f"{where}: factor = {row['factor']!r} is not a number")
                 name = tuple(part.strip() for part in row["method"].split("|"))
+                database = (row.get("database") or "").strip() or BIOSPHERE
                 entry = grouped.setdefault(
-                    name, {"unit": row["unit"], "factors": [], "sources": set()}
+                    name, {"unit": row["unit"], "factors": [], "sources": set(), "database": database}
                 )
+                if database != entry["database"]:
+                    raise InventoryDataError(f"{where}: database = {database!r}; method {name!r} takes its flows from {entry['database']!r}")
                 entry["factors"].append((row["biosphere3_uuid"].strip(), factor))
                 entry["sources"].add(row["source"].strip())
     return [
@@ -125,13 +129,15 @@ def project_methods(folder: Path | None = None) -> list[MethodTable]:
             description="bw_mllca method; sources: " + "; ".join(sorted(entry["sources"])),
             factors=tuple(entry["factors"]),
             source="; ".join(sorted(entry["sources"])),
+            flow_database=entry["database"],
         )
         for name, entry in grouped.items()
     ]
 
 
 def required_flow_codes(tables: Iterable[MethodTable]) -> set[str]:
-    return {code for table in tables for code, _ in table.factors}
+    """The biosphere3 flow codes the methods characterize."""
+    return {code for table in tables if table.flow_database == BIOSPHERE for code, _ in table.factors}
 
 
 def register_methods(tables: Iterable[MethodTable]) -> MethodReport:
@@ -141,8 +147,11 @@ def register_methods(tables: Iterable[MethodTable]) -> MethodReport:
     unchanged, different ones as a conflict (the user's method is kept and used).
     """
     report = MethodReport()
-    ids = flow_ids()
+    ids_of: dict[str, dict[str, int]] = {}
     for table in tables:
+        if table.flow_database not in ids_of:
+            ids_of[table.flow_database] = flow_ids(table.flow_database)
+        ids = ids_of[table.flow_database]
         resolved = [(ids[code], amount) for code, amount in table.factors if code in ids]
         missing = len(table.factors) - len(resolved)
         fingerprint = fingerprint_of([table.name, table.unit, sorted(resolved)])
@@ -163,7 +172,7 @@ def register_methods(tables: Iterable[MethodTable]) -> MethodReport:
                     )
                 continue
         if missing:
-            report.conflicts.append(f"method {table.name!r}: {missing} factor(s) name flows absent from {BIOSPHERE}")
+            report.conflicts.append(f"method {table.name!r}: {missing} factor(s) name flows absent from {table.flow_database}")
         method = bd.Method(table.name)
         method.register(
             unit=table.unit,

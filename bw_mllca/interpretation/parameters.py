@@ -112,7 +112,8 @@ def grid_region(datacenters: str | Sequence[str] | None = None) -> Parameter:
     def setter(data: dict, value: Any, study: Study) -> None:
         for target in _names(datacenters, list(data["datacenters"]), "datacenters"):
             entry = data["datacenters"][target]
-            for other in ("grid_kgco2e_per_kwh", "grid_water_l_per_kwh", "electricity_activity"):
+            # another region's latest-year mix: a year chosen for the study's own region may not exist there
+            for other in ("grid_kgco2e_per_kwh", "grid_water_l_per_kwh", "electricity_activity", "grid_year", "grid_years"):
                 entry.pop(other, None)
             entry["region"] = str(value)
 
@@ -122,7 +123,7 @@ def grid_region(datacenters: str | Sequence[str] | None = None) -> Parameter:
         return _one_base(values, "datacenters.*.region")
 
     fields = tuple(f"datacenters.{t}.region" for t in ((datacenters,) if isinstance(datacenters, str) else datacenters or ("*",)))
-    return Parameter("grid region", "region code", fields, setter, base, levels=tuple(catalog.regions))
+    return Parameter("grid region", "region code", fields, setter, base, levels=tuple(catalog.region_codes()))
 
 
 def batch_size() -> Parameter:

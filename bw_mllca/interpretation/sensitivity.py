@@ -58,7 +58,7 @@ def default_range(parameter: Parameter, study: Study) -> Range:
         wues = [p.wue_onsite_l_per_kwh for p in catalog.datacenters.values() if p.wue_onsite_l_per_kwh is not None]
         return (0.0, max(base, *wues))
     if name == "grid region":
-        by_carbon = sorted(catalog.regions.values(), key=lambda r: r.reference_kgco2e_per_kwh)
+        by_carbon = sorted(catalog.regions.values(), key=lambda r: r.gwp100_kg_per_kwh)
         return (by_carbon[0].code, by_carbon[-1].code)
     if name == "batch size":
         return (base / 2.0, base * 2.0)

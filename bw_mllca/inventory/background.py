@@ -1,8 +1,10 @@
 """The background database ``mllca background``, written from the CSV tables of inventories/.
 
-Activities: electricity per region (1 kWh at the datacenter meter), hardware manufacture (1 unit)
-and end of life (1 unit). Every exchange is a biosphere exchange linked by UUID to biosphere3;
-linking is strict: one unknown UUID or a unit that disagrees with biosphere3 stops setup.
+Activities: electricity generation per technology (1 kWh net), each region's generation mix and
+its electricity at the datacenter meter (1 kWh, after grid losses), hardware manufacture (1 unit)
+and end of life (1 unit). Biosphere exchanges link by UUID to biosphere3 (and to bw_mllca's own
+flows database for the AWARE-weighted water indicator); technosphere exchanges link inside the
+background. Linking is strict: one unknown flow, input or a unit that disagrees stops setup.
 """
 
 from __future__ import annotations
@@ -16,13 +18,19 @@ import bw2data as bd
 from ..data_files import inventories_dir
 from ..errors import InventoryDataError
 from ..ownership import fingerprint_of, mark
-from .biosphere import BIOSPHERE, flow_units
+from .biosphere import BIOSPHERE, OWN_BIOSPHERE, OWN_FLOWS, flow_units
 from ..tables import Row, read_rows
 from .writer import write_owned_database
 
 BACKGROUND = "mllca background"
-EXCHANGE_TABLES = ("electricity.csv", "hardware_manufacture.csv", "end_of_life.csv")
-CATEGORIES = ("electricity", "manufacture", "end of life")
+ACTIVITY_TABLES = ("activities.csv", "electricity_activities.csv")
+# biosphere exchanges, linked to biosphere3 by UUID
+EXCHANGE_TABLES = ("electricity_technologies.csv", "hardware_manufacture.csv", "end_of_life.csv")
+# biosphere exchanges to bw_mllca's own flows (column flow_code)
+OWN_FLOW_TABLES = ("electricity_water_scarcity.csv",)
+# technosphere exchanges inside the background (column input: an activity code)
+TECHNOSPHERE_TABLES = ("electricity_grid.csv",)
+CATEGORIES = ("electricity", "electricity mix", "electricity generation", "manufacture", "end of life")
 
 
 def background_files(folder: Path | None = None) -> list[Path]:
@@ -31,6 +39,7 @@ def background_files(folder: Path | None = None) -> list[Path]:
 
 
 def required_flow_codes(folder: Path | None = None) -> set[str]:
+    """The biosphere3 flow codes the background's exchanges name."""
     folder = folder or inventories_dir()
     return {
         row.text("biosphere3_uuid")
@@ -60,7 +69,7 @@ def background_data(folder: Path | None = None, database: str = BACKGROUND) -> d
     folder = folder or inventories_dir()
     units = flow_units(BIOSPHERE)
     data: dict[tuple[str, str], dict] = {}
-    for row in read_rows(folder / "activities.csv"):
+    for row in (r for table in ACTIVITY_TABLES for r in read_rows(folder / table)):
         code = row.text("code")
         category = row.text("category")
         if category not in CATEGORIES:
@@ -81,9 +90,7 @@ def background_data(folder: Path | None = None, database: str = BACKGROUND) -> d
         }
     for table in EXCHANGE_TABLES:
         for row in read_rows(folder / table):
-            key = (database, row.text("activity"))
-            if key not in data:
-                raise InventoryDataError(f"{row.where}: activity = {key[1]!r} is not in activities.csv")
+            key = _activity_key(data, row, database)
             uuid = row.text("biosphere3_uuid")
             flow = row.text("flow")
             if uuid not in units:
@@ -96,19 +103,45 @@ def background_data(folder: Path | None = None, database: str = BACKGROUND) -> d
                 raise InventoryDataError(
                     f"{row.where}: flow {flow!r} unit = {unit!r}, but {BIOSPHERE} measures it in {units[uuid]!r}"
                 )
-            amount = row.number("amount")
-            for column in ("source", "year"):
-                row.text(column)
-            data[key]["exchanges"].append(
-                {
-                    "input": (BIOSPHERE, uuid),
-                    "amount": amount,
-                    "type": "biosphere",
-                    "comment": f"{row.text('source')} ({row.text('year')}). {row.text('notes', required=False)}".strip(),
-                    **_uncertainty(row, amount),
-                }
-            )
+            data[key]["exchanges"].append(_exchange(row, (BIOSPHERE, uuid), "biosphere"))
+    for table in OWN_FLOW_TABLES:
+        for row in read_rows(folder / table):
+            key = _activity_key(data, row, database)
+            code = row.text("flow_code")
+            if code not in OWN_FLOWS:
+                raise InventoryDataError(f"{row.where}: flow_code = {code!r} is not one of {OWN_BIOSPHERE}'s {sorted(OWN_FLOWS)}")
+            if row.text("unit") != OWN_FLOWS[code]["unit"]:
+                raise InventoryDataError(f"{row.where}: unit = {row.text('unit')!r}, but {code!r} is in {OWN_FLOWS[code]['unit']!r}")
+            data[key]["exchanges"].append(_exchange(row, (OWN_BIOSPHERE, code), "biosphere"))
+    for table in TECHNOSPHERE_TABLES:
+        for row in read_rows(folder / table):
+            key = _activity_key(data, row, database)
+            source = (database, row.text("input"))
+            if source not in data:
+                raise InventoryDataError(f"{row.where}: input = {source[1]!r} is not a background activity")
+            if row.text("unit") != data[source]["unit"]:
+                raise InventoryDataError(f"{row.where}: unit = {row.text('unit')!r}, but {source[1]!r} is in {data[source]['unit']!r}")
+            data[key]["exchanges"].append(_exchange(row, source, "technosphere"))
     return data
+
+
+def _activity_key(data: dict, row: Row, database: str) -> tuple[str, str]:
+    key = (database, row.text("activity"))
+    if key not in data:
+        raise InventoryDataError(f"{row.where}: activity = {key[1]!r} is not in {' or '.join(ACTIVITY_TABLES)}")
+    return key
+
+
+def _exchange(row: Row, source: tuple[str, str], kind: str) -> dict:
+    amount = row.number("amount")
+    assert amount is not None
+    return {
+        "input": source,
+        "amount": amount,
+        "type": kind,
+        "comment": f"{row.text('source')} ({row.text('year')}). {row.text('notes', required=False)}".strip(),
+        **_uncertainty(row, amount),
+    }
 
 
 def write_background(folder: Path | None = None, database: str = BACKGROUND) -> str:
@@ -119,5 +152,8 @@ def write_background(folder: Path | None = None, database: str = BACKGROUND) -> 
         database,
         lambda: background_data(folder, database),
         mark(fingerprint),
-        description="bw_mllca public-data background: electricity per region, hardware manufacture and end of life",
+        description=(
+            "bw_mllca public-data background: electricity generation per technology, generation mix and "
+            "datacenter-meter electricity per region, hardware manufacture and end of life"
+        ),
     )

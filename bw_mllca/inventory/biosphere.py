@@ -8,6 +8,24 @@ from ..errors import SetupConflict
 from ..ownership import MARK, fingerprint_of, mark, owner_mark
 
 BIOSPHERE = "biosphere3"
+# bw_mllca's own elementary flows, for indicators biosphere3 has no flow for. One today: consumptive
+# water already weighted by the WULCA AWARE factor of where it is consumed (biosphere3's water flows
+# carry no location, so a scarcity-weighted indicator cannot be characterized from them).
+OWN_BIOSPHERE = "mllca biosphere"
+WATER_AWARE = "water-aware"
+OWN_FLOWS: dict[str, dict] = {
+    WATER_AWARE: {
+        "name": "Water consumption, AWARE scarcity-weighted",
+        "unit": "cubic meter",
+        "categories": ("water", "scarcity-weighted"),
+        "type": "emission",
+        "comment": (
+            "Consumptive water (m3) times the WULCA AWARE characterization factor of the country where "
+            "it is consumed (m3 world-eq per m3); its amount is therefore in m3 world-eq. Written by "
+            "bw_mllca; characterized by ('bw_mllca', 'water', 'AWARE scarcity-weighted water use')."
+        ),
+    },
+}
 
 
 def ensure_biosphere(required_codes: set[str]) -> str:
@@ -35,6 +53,19 @@ def ensure_biosphere(required_codes: set[str]) -> str:
     meta[MARK] = mark(fingerprint_of(["bw2io bundled ecoinvent 3.9 elementary flows"]))
     bd.databases[BIOSPHERE] = meta
     return "created"
+
+
+def ensure_own_biosphere() -> str:
+    """Write bw_mllca's own flows database (``OWN_BIOSPHERE``) if missing or stale."""
+    from .writer import write_owned_database
+
+    data = {(OWN_BIOSPHERE, code): dict(flow) for code, flow in OWN_FLOWS.items()}
+    return write_owned_database(
+        OWN_BIOSPHERE,
+        lambda: data,
+        mark(fingerprint_of([sorted((c, sorted(f.items())) for c, f in OWN_FLOWS.items())])),
+        description="bw_mllca's own elementary flows (indicators biosphere3 has no flow for)",
+    )
 
 
 def flow_ids(database: str = BIOSPHERE) -> dict[str, int]:

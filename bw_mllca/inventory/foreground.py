@@ -37,7 +37,9 @@ from ..scope.resolve import (
     stage_operation,
 )
 from ..scope.study import Embodied, Stage, StageKind, Study, slug
-from .biosphere import BIOSPHERE
+from ..catalog import Region
+from .biosphere import BIOSPHERE, OWN_BIOSPHERE, WATER_AWARE
+from .grid_mixes import grid_mix, technology_water_m3_per_kwh
 from .writer import write_owned_database
 
 # biosphere3 flows the foreground itself writes (bw2io bundled ecoinvent 3.9 elementary flows).
@@ -124,6 +126,11 @@ class _Builder:
         if amount != 0.0:
             activity["exchanges"].append(_exchange((BIOSPHERE, uuid), amount, "biosphere", comment=comment))
 
+    def emit_aware(self, activity: dict, amount_m3_world_eq: float, comment: str = "") -> None:
+        """Scarcity-weighted water (bw_mllca's own flow: m3 x the AWARE factor where it is consumed)."""
+        if amount_m3_world_eq != 0.0:
+            activity["exchanges"].append(_exchange((OWN_BIOSPHERE, WATER_AWARE), amount_m3_world_eq, "biosphere", comment=comment))
+
     def background(self, code: str) -> tuple[str, str]:
         return (self.bg, code)
 
@@ -197,8 +204,8 @@ class _Builder:
             grid = tuple(spec.electricity_activity)
             location = "GLO"
         elif spec.region is not None:
-            region = self.catalog.regions[spec.region]
-            grid = self.background(region.electricity_activity)
+            region = self.catalog.region(spec.region)
+            grid = self.grid(name, region, spec.grid_span)
             location = region.location
             self.sources.add(region.source)
         else:
@@ -211,7 +218,10 @@ class _Builder:
                 comment="User-given grid intensity, written as CO2 fossil (kg CO2-eq) per kWh at the meter.",
             )
             self.emit(grid_activity, CO2_FOSSIL_AIR, spec.grid_kgco2e_per_kwh or 0.0, "user-given kg CO2-eq per kWh")
-            self.emit(grid_activity, WATER_TO_AIR, (spec.grid_water_l_per_kwh or 0.0) / 1000.0, "off-site water, m3 per kWh")
+            water_m3 = (spec.grid_water_l_per_kwh or 0.0) / 1000.0
+            self.emit(grid_activity, WATER_TO_AIR, water_m3, "off-site water, m3 per kWh")
+            self.emit_aware(grid_activity, water_m3 * self.catalog.aware_cf["GLO"],
+                            "off-site water x world-average AWARE factor (a user-given grid has no location)")
             grid = self.key(grid_code)
             location = "GLO"
         if spec.profile:
@@ -230,6 +240,41 @@ class _Builder:
         )
         self.link(activity, grid, dc.pue, "grid electricity at the meter: 1 kWh IT x PUE", ELECTRICITY)
         self.emit(activity, WATER_TO_AIR, dc.wue_l_per_kwh / 1000.0, "on-site water: 1 kWh IT x WUE, m3")
+        if spec.region is not None:
+            region = self.catalog.region(spec.region)
+            cf, where = region.aware_cf, f"AWARE factor of {region.country}"
+        else:
+            cf, where = self.catalog.aware_cf["GLO"], "world-average AWARE factor (the datacenter names no region)"
+        self.emit_aware(activity, dc.wue_l_per_kwh / 1000.0 * cf, f"on-site water x {where}, m3 world-eq")
+        return self.key(code)
+
+    def grid(self, datacenter: str, region: Region, span: tuple[int, int] | None) -> tuple[str, str]:
+        """Electricity at the meter of ``region``: the background's (latest year), or a mix built here."""
+        if span is None:
+            return self.background(region.electricity_activity)
+        mix = grid_mix(region, *span)
+        if mix.years == (region.latest_year,):
+            return self.background(region.electricity_activity)
+        code = f"grid:{slug(datacenter)}:{mix.label}"
+        if self.key(code) in self.data:
+            return self.key(code)
+        per_generated = 1.0 / (1.0 - region.loss_fraction)
+        activity = self.add(
+            code,
+            f"electricity, at datacenter meter, {region.name} ({region.code}), mix of {mix.label}",
+            "kilowatt hour",
+            location=region.location,
+            mllca_role="grid",
+            comment=(
+                f"1 kWh at the meter: {per_generated:.6g} kWh generated (grid losses {region.loss_fraction:.2%}), "
+                f"split over the technologies by the mean of the yearly mixes of {', '.join(map(str, mix.years))} "
+                "(equal weights: power drawn evenly over the span)."
+            ),
+        )
+        for technology, share in sorted(mix.shares.items()):
+            self.link(activity, self.background(technology), share * per_generated, f"share {share:.6g} x 1/(1 - losses)")
+        water = mix.water_m3_per_kwh_generated(technology_water_m3_per_kwh()) * per_generated
+        self.emit_aware(activity, water * region.aware_cf, f"generation water {water:.6g} m3 x AWARE factor of {region.country}")
         return self.key(code)
 
     def platform(self, name: str) -> tuple[str, str]:
@@ -289,7 +334,7 @@ class _Builder:
 
     def location_of(self, datacenter: str) -> str:
         region = self.study.datacenters[datacenter].region
-        return self.catalog.regions[region].location if region else "GLO"
+        return self.catalog.region(region).location if region else "GLO"
 
     # -- products ------------------------------------------------------------------------------
     def dataset(self, name: str) -> tuple[str, str]:

@@ -181,7 +181,11 @@ class Hardware(Strict):
 
 
 class Datacenter(Strict):
-    region: Name | None = None  # catalog code (inventories/regions.csv)
+    region: Name | None = None  # catalog code or alias (inventories/regions.csv, region_aliases.csv)
+    # The grid's year: one year, or an inclusive deployment span [first, last] whose yearly mixes are
+    # averaged with equal weight; none: the region's latest year.
+    grid_year: Annotated[int, NOT_BOOL, Field(ge=1990, le=2100)] | None = None
+    grid_years: tuple[Annotated[int, NOT_BOOL, Field(ge=1990, le=2100)], Annotated[int, NOT_BOOL, Field(ge=1990, le=2100)]] | None = None
     grid_kgco2e_per_kwh: NonNegativeFloat | None = None  # a custom single-flow grid instead
     grid_water_l_per_kwh: NonNegativeFloat | None = None
     electricity_activity: tuple[str, str] | None = None  # (database, code), e.g. in ecoinvent
@@ -194,7 +198,20 @@ class Datacenter(Strict):
         given = [x is not None for x in (self.region, self.grid_kgco2e_per_kwh, self.electricity_activity)]
         if sum(given) != 1:
             raise ValueError("give exactly one of region, grid_kgco2e_per_kwh or electricity_activity")
+        if (self.grid_year is not None or self.grid_years is not None) and self.region is None:
+            raise ValueError("grid_year and grid_years choose a catalog region's mix: give region too")
+        if self.grid_year is not None and self.grid_years is not None:
+            raise ValueError("give grid_year or grid_years, not both")
+        if self.grid_years is not None and self.grid_years[0] > self.grid_years[1]:
+            raise ValueError(f"grid_years = {list(self.grid_years)}: the first year comes first")
         return self
+
+    @property
+    def grid_span(self) -> tuple[int, int] | None:
+        """The years of the grid mix asked for (first, last), or None for the region's latest year."""
+        if self.grid_year is not None:
+            return (self.grid_year, self.grid_year)
+        return self.grid_years
 
 
 class Platform(Strict):

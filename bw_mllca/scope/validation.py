@@ -273,13 +273,15 @@ def _check_hardware(parts: _Parts, catalog: Catalog, problems: list[Problem], no
 
 
 def _check_datacenters(parts: _Parts, catalog: Catalog, problems: list[Problem], notes: list[str]) -> None:
-    regions = list(catalog.regions)
+    regions = catalog.region_codes()
     profiles = list(catalog.datacenters)
-    intensities = [r.reference_kgco2e_per_kwh for r in catalog.regions.values()]
+    intensities = [r.gwp100_kg_per_kwh for r in catalog.regions.values()]
     for name, datacenter in parts.datacenters.items():
         path = f"datacenters.{name}"
-        if datacenter.region is not None and datacenter.region not in catalog.regions:
+        if datacenter.region is not None and not catalog.has_region(datacenter.region):
             problems.append((f"{path}.region", datacenter.region, "unknown grid region; " + _closest(datacenter.region, regions)))
+        elif datacenter.region is not None and datacenter.grid_span is not None:
+            _check_grid_years(path, datacenter, catalog, problems)
         if datacenter.profile is not None and datacenter.profile not in catalog.datacenters:
             problems.append((f"{path}.profile", datacenter.profile, "unknown datacenter profile; " + _closest(datacenter.profile, profiles)))
         resolved = resolve_datacenter(name, datacenter, catalog)
@@ -294,6 +296,16 @@ def _check_datacenters(parts: _Parts, catalog: Catalog, problems: list[Problem],
                 f"{path}.grid_kgco2e_per_kwh = {grid:g} kg CO2e/kWh is outside the inventories' range "
                 f"({min(intensities):g}-{max(intensities):g} kg CO2e/kWh)"
             )
+
+
+def _check_grid_years(path: str, datacenter: Datacenter, catalog: Catalog, problems: list[Problem]) -> None:
+    region = catalog.region(datacenter.region or "")
+    first, last = datacenter.grid_span or (0, 0)
+    if not any(first <= year <= last for year in region.years):
+        field = "grid_year" if datacenter.grid_year is not None else "grid_years"
+        value = datacenter.grid_year if datacenter.grid_year is not None else list(datacenter.grid_years or ())
+        years = ", ".join(str(y) for y in region.years)
+        problems.append((f"{path}.{field}", value, f"region {region.code} has mixes for {years} only"))
 
 
 def _check_provenance(parts: _Parts, problems: list[Problem]) -> None:

@@ -1,0 +1,501 @@
+"""Derive the electricity background tables of inventories/ from the cited raw tables in inventories/raw/.
+
+Usage: python inventories/scripts/build_electricity.py
+
+The electricity of every region is generation mix x per-technology life-cycle inventory, with one
+boundary everywhere (cradle to busbar: fuel chain, infrastructure, combustion, plus grid losses to
+the datacenter meter). Writes (all generated; edit the raw tables, then re-run):
+
+- ``electricity_technologies.csv``: biosphere exchanges of the technology activities, per kWh net
+  generated (one activity per technology, combustion technologies once per abatement level);
+- ``electricity_grid.csv``: technosphere exchanges: each region's generation mix (latest year)
+  consumes its technologies, each region's meter activity consumes 1 / (1 - losses) of its mix;
+- ``electricity_mixes.csv.gz``: every region's technology shares for every year with data (a study
+  naming another year or a deployment span builds that mix from this table);
+- ``electricity_activities.csv``: the activities (same columns as activities.csv);
+- ``regions.csv``: the region catalog (codes, kinds, years, losses, AWARE factor, aliases), with
+  the GWP100 per kWh at the meter computed from the tables above with IPCC 2021 GWP100.
+
+Needs pandas, pycountry and bw2io (for the IPCC 2021 GWP100 factors of the derived GWP column).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pycountry
+
+HERE = Path(__file__).resolve().parents[1]
+RAW = HERE / "raw"
+YEARS = range(2019, 2025)
+READ = {"keep_default_na": False, "na_values": [""]}  # "NA" is Namibia
+
+# Broad source categories of the mix tables -> technologies, split by technology_splits.csv
+# (region-specific where a source gives it, else its "default" rows).
+CATEGORY_TECHNOLOGIES = {
+    "coal": ("hard coal", "lignite"),
+    "gas": ("gas combined cycle", "gas turbine"),
+    "oil": ("oil",),
+    "nuclear": ("nuclear",),
+    "hydro": ("hydro reservoir", "hydro run-of-river"),
+    "wind": ("wind onshore", "wind offshore"),
+    "solar": ("solar PV", "solar CSP"),
+    "biomass": ("biomass",),
+    "geothermal": ("geothermal",),
+    "unknown": ("other",),
+}
+# Storage discharge re-delivers electricity the zone generated earlier: its share is given the
+# zone's own mix (dropped, then the rest renormalised), so storage is neither free nor double counted.
+STORAGE = ("hydro discharge", "battery discharge")
+
+# ecoinvent pedigree matrix default uncertainty factors by score 1-5 (Frischknecht et al. 2007,
+# ecoinvent report No. 1 "Overview and methodology", uncertainty chapter; Weidema et al. 2013,
+# ecoinvent v3 data quality guideline, keep them for the "version 1" matrix).
+PEDIGREE_FACTORS = (
+    (1.0, 1.05, 1.10, 1.20, 1.50),  # reliability
+    (1.0, 1.02, 1.05, 1.10, 1.20),  # completeness
+    (1.0, 1.03, 1.10, 1.20, 1.50),  # temporal correlation
+    (1.0, 1.01, 1.02, 1.02, 1.10),  # geographical correlation
+    (1.0, 1.00, 1.20, 1.50, 2.00),  # further technological correlation
+)
+# Basic uncertainty factors (same sources) for the kinds of amount written here.
+BASIC_FACTOR_MIX_SHARE = 1.05  # "demand: electricity", a statistic
+BASIC_FACTOR_LOSSES = 1.05
+
+
+def sigma_from_pedigree(scores: tuple[int, ...], basic_factor: float) -> float:
+    """Lognormal sigma (of ln) from five pedigree scores and a basic uncertainty factor.
+
+    The factors U are 95 % (2 sigma) multiplicative ranges: sigma = sqrt(sum ln(U)^2) / 2.
+    """
+    terms = [math.log(basic_factor) ** 2] + [math.log(PEDIGREE_FACTORS[i][s - 1]) ** 2 for i, s in enumerate(scores)]
+    return math.sqrt(sum(terms)) / 2.0
+
+
+def parse_pedigree(text: str) -> tuple[int, ...]:
+    scores = tuple(int(p) for p in str(text).replace(" ", "").strip("()").split(","))
+    if len(scores) != 5 or not all(1 <= s <= 5 for s in scores):
+        raise ValueError(f"pedigree = {text!r}: give five scores 1-5")
+    return scores
+
+
+# Basic uncertainty factors by flow (ecoinvent guideline, air emissions from combustion; resources
+# and demands 1.05; radionuclides 3); flows not named get 1.5.
+BASIC_FACTOR_BY_FLOW = {
+    "Carbon dioxide, fossil": 1.05,
+    "Sulfur dioxide": 1.05,
+    "Nitrogen oxides": 1.5,
+    "Dinitrogen monoxide": 1.5,
+    "Methane, fossil": 1.5,
+    "Methane, non-fossil": 1.5,
+    "Ammonia": 1.5,
+    "NMVOC, non-methane volatile organic compounds": 1.5,
+    "Particulate Matter, > 2.5 um and < 10um": 2.0,
+    "Particulate Matter, < 2.5 um": 3.0,
+    "Carbon monoxide, fossil": 5.0,
+}
+HEAVY_METALS = ("Mercury", "Lead", "Cadmium", "Arsenic", "Nickel", "Chromium", "Selenium", "Zinc", "Copper")
+RADIONUCLIDES = ("Radon", "Carbon-14", "Hydrogen-3", "Noble gases", "Iodine", "Krypton", "Xenon")
+RESOURCES = ("Coal", "Gas, natural", "Oil, crude", "Uranium", "Energy, ")
+
+
+def basic_factor(flow: str) -> float:
+    if flow in BASIC_FACTOR_BY_FLOW:
+        return BASIC_FACTOR_BY_FLOW[flow]
+    if flow.startswith(HEAVY_METALS):
+        return 5.0
+    if flow.startswith(RADIONUCLIDES):
+        return 3.0
+    if flow.startswith(RESOURCES):
+        return 1.05
+    return 1.5
+
+
+def slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-").replace("--", "-")
+
+
+def read(name: str) -> pd.DataFrame:
+    return pd.read_csv(RAW / name, **READ)
+
+
+# -- technologies ----------------------------------------------------------------------------
+def technology_rows(lci: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
+    """Exchange rows of the technology activities, and (technology, abatement level) -> activity code.
+
+    A technology with abatement-specific direct rows gets one activity per level (shared rows plus
+    that level's rows); the others one activity. Rows without an amount are the source's gaps:
+    they are not written; two documented proxies fill the largest of them (``_with_proxies``).
+    """
+    known = _with_proxies(lci[lci["amount"].notna()].copy())
+    codes: dict[tuple[str, str], str] = {}
+    out = []
+    for technology, rows in known.groupby("technology", sort=True):
+        levels = sorted(rows["abatement"].dropna().unique())
+        shared = rows[rows["abatement"].isna()]
+        for level in levels or [""]:
+            code = f"electricity-gen-{slug(technology)}" + (f"-{level}" if level else "")
+            codes[(technology, level)] = code
+            chosen = pd.concat([shared, rows[rows["abatement"] == level]]) if level else shared
+            for _, row in chosen.iterrows():
+                out.append(_technology_exchange(code, row))
+    return pd.DataFrame(out), codes
+
+
+POLLUTANTS = ("Sulfur dioxide", "Nitrogen oxides", "Particulate Matter, < 2.5 um", "Particulate Matter, > 2.5 um and < 10um")
+PROXY_REFERENCE = ("hard coal", "medium")
+PROXY_PEDIGREE = "5,5,5,5,5"
+
+
+def _is_metal(flow: str) -> bool:
+    return flow.startswith(HEAVY_METALS)
+
+
+def _with_proxies(rows: pd.DataFrame) -> pd.DataFrame:
+    """Fill two gaps of the technology table with stated proxies, never with zeros.
+
+    1. Uncontrolled (``low``) combustion has no metal factors in the sources read: it gets the
+       ``medium`` level's metal rows, a lower bound (uncontrolled plants emit more).
+    2. Nuclear and the renewables have supply-chain GHG but no supply-chain pollutant flows: they get
+       SO2, NOx, particulates and metals in proportion to their supply-chain fossil CO2, at the
+       pollutant-to-CO2 ratio of hard-coal power with medium abatement (coal is the main energy
+       source of the steel, cement, glass and polysilicon chains behind them).
+    """
+    extra = []
+    for technology, group in rows.groupby("technology"):
+        medium = group[(group["abatement"] == "medium") & group["flow"].map(_is_metal)]
+        low_flows = set(group[group["abatement"] == "low"]["flow"])
+        for _, row in medium.iterrows():
+            if (group["abatement"] == "low").any() and row["flow"] not in low_flows:
+                extra.append({**row.to_dict(), "abatement": "low", "pedigree": PROXY_PEDIGREE,
+                              "notes": f"PROXY (lower bound): medium-abatement factor, no uncontrolled factor found. {row['notes']}"})
+    reference = rows[(rows["technology"] == PROXY_REFERENCE[0]) & (rows["abatement"] == PROXY_REFERENCE[1])
+                     & (rows["stage"] == "direct")]
+    reference_co2 = float(reference[reference["flow"] == "Carbon dioxide, fossil"]["amount"].sum())
+    proxied = reference[reference["flow"].isin(POLLUTANTS) | reference["flow"].map(_is_metal)]
+    for technology, group in rows.groupby("technology"):
+        if group["flow"].isin(POLLUTANTS).any():
+            continue
+        chain = group[(group["flow"] == "Carbon dioxide, fossil") & group["stage"].isin(["upstream", "infrastructure"])]
+        chain_co2 = float(chain["amount"].sum())
+        if chain_co2 <= 0:
+            continue
+        for _, row in proxied.iterrows():
+            ratio = float(row["amount"]) / reference_co2
+            extra.append({**row.to_dict(), "technology": technology, "abatement": float("nan"), "stage": "upstream",
+                          "amount": chain_co2 * ratio, "minimum": float("nan"),
+                          "maximum": float("nan"), "pedigree": PROXY_PEDIGREE,
+                          "notes": (f"PROXY: supply-chain {row['flow']} = supply-chain fossil CO2 {chain_co2:.4g} kg/kWh x "
+                                    f"{row['flow']}/CO2 of hard-coal power, medium abatement ({ratio:.4g} kg/kg)")})
+    return pd.concat([rows, pd.DataFrame(extra)], ignore_index=True) if extra else rows
+
+
+def _technology_exchange(code: str, row: pd.Series) -> dict:
+    amount = float(row["amount"])
+    sigma = sigma_from_pedigree(parse_pedigree(row["pedigree"]), basic_factor(row["flow"]))
+    low, high = row.get("minimum"), row.get("maximum")
+    if pd.notna(low) and pd.notna(high) and float(low) > 0 and float(high) > float(low):
+        # the spread of the published figures, read as a 95 % range, widens the pedigree sigma
+        sigma = max(sigma, math.log(float(high) / float(low)) / (2 * 1.96))
+    exchange = {
+        "activity": code,
+        "flow": row["flow"],
+        "compartment": row["compartment"],
+        "subcompartment": row["subcompartment"] if pd.notna(row["subcompartment"]) else "",
+        "biosphere3_uuid": row["biosphere3_uuid"],
+        "amount": amount,
+        "unit": row["unit"],
+        "uncertainty_type": 2 if amount > 0 else 0,
+        "loc": math.log(amount) if amount > 0 else "",
+        "scale": round(sigma, 6) if amount > 0 else "",
+        "minimum": "",
+        "maximum": "",
+        "source": row["source"],
+        "year": row["year"],
+        "notes": f"{row['stage']}; pedigree ({row['pedigree']}) -> lognormal sigma {sigma:.4f}. {row['notes']}",
+    }
+    return exchange
+
+
+# -- mixes -----------------------------------------------------------------------------------
+EGRID_SHARES = {  # eGRID2023 generation-share columns (%) -> category
+    "SRCLPR": "coal", "SROLPR": "oil", "SRGSPR": "gas", "SRNCPR": "nuclear", "SRHYPR": "hydro",
+    "SRBMPR": "biomass", "SRWIPR": "wind", "SRSOPR": "solar", "SRGTPR": "geothermal",
+    "SROFPR": "unknown", "SROPPR": "unknown",  # other fossil; other unknown / purchased fuel
+}
+SOURCE_EMAPS = (
+    "Electricity Maps, public zone configuration (electricitymaps-contrib, config/zones/<zone>.yaml, "
+    "fallbackZoneMixes.powerOriginRatios: yearly average share of electricity by origin; snapshot of "
+    "2026-08-21); Electricity Maps builds them from its own hourly data and, where it has none, from Ember's yearly data"
+)
+SOURCE_CODECARBON = (
+    "Ember yearly electricity data as compiled by Our World in Data (generation by source, TWh), as shipped "
+    "in CodeCarbon's data file private_infra/global_energy_mix.json (releases 2.0.0, 2.3.4, 3.3.2)"
+)
+SOURCE_EGRID = (
+    "US EPA, eGRID2023 rev2 (data year 2023), subregion table SRL23 generation shares (SRCLPR ... SROPPR), "
+    "as extracted by EPA in the USEPA/power-profiler repository (app/data/subregion.json)"
+)
+
+
+def category_mixes() -> pd.DataFrame:
+    """region, year, category, share, source: every region's yearly mix by broad source category."""
+    emaps = read("electricitymaps_mixes.csv.gz")
+    emaps = emaps[~emaps["category"].isin(STORAGE)]
+    emaps = emaps.assign(source=SOURCE_EMAPS).rename(columns={"zone": "region"})
+    codecarbon = read("codecarbon_mixes.csv")
+    codecarbon = codecarbon[~codecarbon["country"].isin(set(emaps["region"]))]
+    totals = codecarbon.groupby(["country", "year"])["twh"].transform("sum")
+    codecarbon = codecarbon[totals > 0].assign(share=codecarbon["twh"] / totals[totals > 0])
+    codecarbon = codecarbon.rename(columns={"country": "region"}).assign(source=SOURCE_CODECARBON)
+    egrid = egrid_subregions()
+    rows = [
+        (f"US-{row['code']}", int(row["year"]), category, float(row[column]) / 100.0)
+        for _, row in egrid.iterrows()
+        for column, category in EGRID_SHARES.items()
+        if float(row[column] or 0) > 0
+    ]
+    egrid_mix = pd.DataFrame(rows, columns=["region", "year", "category", "share"]).groupby(
+        ["region", "year", "category"], as_index=False)["share"].sum().assign(source=SOURCE_EGRID)
+    columns = ["region", "year", "category", "share", "source"]
+    mixes = pd.concat([emaps[columns], codecarbon[columns], egrid_mix[columns]], ignore_index=True)
+    mixes = mixes[mixes["share"] > 0]
+    # renormalise: storage dropped, and the sources' own rounding (eGRID shares sum to 99.8-100.4 %)
+    mixes["share"] = mixes["share"] / mixes.groupby(["region", "year"])["share"].transform("sum")
+    return mixes
+
+
+def egrid_subregions() -> pd.DataFrame:
+    """The 27 eGRID2023 subregions (the table's national "US" row is the country, from Ember)."""
+    table = read("egrid2023_subregions.csv")
+    return table[table["code"] != "US"]
+
+
+def technology_split(splits: pd.DataFrame, country: str, category: str) -> tuple[dict[str, float], str]:
+    """Shares of a category's technologies in ``country``: from technology_splits.csv where it has
+    the country, else the first technology alone (documented default)."""
+    technologies = CATEGORY_TECHNOLOGIES[category]
+    if len(technologies) == 1:
+        return {technologies[0]: 1.0}, ""
+    rows = splits[(splits["code"] == country) & (splits["category"] == category)]
+    names = {"hard coal": "hard coal", "lignite": "lignite", "CCGT": "gas combined cycle",
+             "other gas": "gas turbine", "reservoir": "hydro reservoir", "run-of-river": "hydro run-of-river",
+             "onshore": "wind onshore", "offshore": "wind offshore", "PV": "solar PV", "CSP": "solar CSP"}
+    split = {names.get(t, t): float(s) for t, s in zip(rows["technology"], rows["share"]) if float(s) > 0}
+    if split and abs(sum(split.values()) - 1.0) < 0.02 and set(split) <= set(technologies):
+        total = sum(split.values())
+        return {t: s / total for t, s in split.items()}, f"{category} split: technology_splits.csv ({country}, capacity shares)"
+    return {technologies[0]: 1.0}, f"{category}: no split for {country}, all {technologies[0]}"
+
+
+# -- regions ---------------------------------------------------------------------------------
+PEDIGREE_MIX = {SOURCE_EMAPS: (2, 2, 1, 1, 1), SOURCE_CODECARBON: (2, 2, 1, 1, 1), SOURCE_EGRID: (1, 1, 1, 1, 1)}
+PEDIGREE_LOSSES = (2, 2, 4, 1, 2)  # statistics, vintage ~2016 (ecoinvent 3.6), exact country, MV level
+SOURCE_LOSSES = (
+    "Cumulative losses from generation to medium voltage per country as shipped by carculator_utils 1.3.5 "
+    "(data/electricity/cumulative_electricity_losses.csv, stated there as taken from ecoinvent v3.6)"
+)
+SOURCE_AWARE = (
+    "WULCA AWARE 2.0 country-level annual characterization factors, non-irrigation use (m3 world-eq per m3), "
+    "as shipped in the edges 1.5.0 package"
+)
+EGRID_ALIASES_ECOINVENT = {"US-TRE": "US-ERCT", "US-ASCC": "US-AKGD", "US-HICC": "US-HIOA", "US-PR": "US-PRMS"}
+
+
+def country_of(region: str) -> str:
+    return region.split("-")[0]
+
+
+def kind_of(region: str, egrid: set[str]) -> str:
+    if region in egrid:
+        return "subregion"
+    return "country" if "-" not in region else "zone"
+
+
+def region_name(region: str, zone_names: dict[str, str], egrid_names: dict[str, str]) -> str:
+    if region in egrid_names:
+        return f"{egrid_names[region]} (eGRID)"
+    if region in zone_names and "-" in region:
+        country = pycountry.countries.get(alpha_2=country_of(region))
+        return f"{zone_names[region]}, {country.name if country else country_of(region)}"
+    country = pycountry.countries.get(alpha_2=region)
+    return country.name if country else zone_names.get(region, region)
+
+
+def losses() -> dict[str, float]:
+    table = read("carculator_electricity_losses.csv")
+    return {code: 1.0 - 1.0 / mv for code, mv in zip(table["code"], table["mv_kwh_per_kwh"])}
+
+
+def aware_factors() -> dict[str, tuple[float, str]]:
+    table = read("aware_country.csv")
+    out = {}
+    for _, row in table[table["version"] == "AWARE 2.0"].iterrows():
+        if pd.notna(row["aware_cf_nonagri"]):
+            out[row["code"]] = (float(row["aware_cf_nonagri"]), SOURCE_AWARE)
+    world = table[(table["code"] == "GLO") & table["aware_cf_unknown"].notna()].iloc[0]
+    out["GLO"] = (float(world["aware_cf_unknown"]), f"{world['version']}: {world['source']}")
+    return out
+
+
+def abatement_of(levels: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(levels["code"], levels["abatement"]))
+
+
+def technology_mixes(mixes: pd.DataFrame, codes: dict[tuple[str, str], str]) -> pd.DataFrame:
+    """region, year, technology_activity, share, source, notes: category mixes split into activities."""
+    splits = read("technology_splits.csv")
+    splits["technology"] = splits["technology"].replace(
+        {"combined cycle": "CCGT", "other (steam turbine, engines, OCGT, unspecified)": "other gas"})
+    levels = abatement_of(read("abatement_levels.csv"))
+    rows = []
+    for (region, year, source), group in mixes.groupby(["region", "year", "source"], sort=True):
+        country = country_of(region)
+        level = levels.get(country, levels["*"])
+        notes = [f"abatement {level} ({country})"]
+        for category, share in zip(group["category"], group["share"]):
+            split, note = technology_split(splits, country, category)
+            if note:
+                notes.append(note)
+            for technology, fraction in split.items():
+                code = codes.get((technology, level)) or codes.get((technology, ""))
+                if code is None:
+                    raise KeyError(f"no inventory for technology {technology!r} (abatement {level!r})")
+                rows.append((region, int(year), code, share * fraction, source, "; ".join(notes)))
+    frame = pd.DataFrame(rows, columns=["region", "year", "technology_activity", "share", "source", "notes"])
+    return frame.groupby(["region", "year", "technology_activity", "source", "notes"], as_index=False)["share"].sum()
+
+
+# -- characterization for the derived columns ------------------------------------------------
+GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
+# Categories whose coverage regions.csv reports: a region scoring 0 in one is "not assessed" there.
+COVERAGE = (
+    ("TRACI v2.1", "acidification"), ("TRACI v2.1", "climate change"), ("TRACI v2.1", "ecotoxicity: freshwater"),
+    ("TRACI v2.1", "eutrophication"), ("TRACI v2.1", "human toxicity: carcinogenic"),
+    ("TRACI v2.1", "human toxicity: non-carcinogenic"), ("TRACI v2.1", "ozone depletion"),
+    ("TRACI v2.1", "particulate matter formation"), ("TRACI v2.1", "photochemical oxidant formation"),
+    ("EF v3.1", "climate change"), ("EF v3.1", "acidification"), ("EF v3.1", "ionising radiation: human health"),
+    ("EF v3.1", "energy resources: non-renewable"), ("EF v3.1", "water use"),
+)
+
+
+def bundled_factors() -> dict[tuple[str, ...], dict[str, float]]:
+    """Characterization factors by method name and biosphere3 code, from bw2io's bundled LCIA file."""
+    import json
+    import zipfile
+
+    import bw2io
+
+    path = Path(bw2io.__file__).resolve().parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
+    with zipfile.ZipFile(path) as archive:
+        methods = json.load(archive.open("data.json"))
+    return {tuple(m["name"]): {exc["input"][1]: float(exc["amount"]) for exc in m["exchanges"]} for m in methods}
+
+
+def water_flows() -> set[str]:
+    table = pd.read_csv(HERE.parent / "methods" / "water_consumption.csv", **READ)
+    return set(table["biosphere3_uuid"])
+
+
+def per_activity(rows: pd.DataFrame, factors: dict[str, float] | set[str]) -> dict[str, float]:
+    weights = rows["biosphere3_uuid"].map(lambda u: factors.get(u, 0.0) if isinstance(factors, dict) else float(u in factors))
+    return (rows["amount"] * weights).groupby(rows["activity"]).sum().to_dict()
+
+
+def lognormal(amount: float, sigma: float) -> dict:
+    return {"uncertainty_type": 2, "loc": math.log(amount), "scale": round(sigma, 6), "minimum": "", "maximum": ""}
+
+
+# -- main ------------------------------------------------------------------------------------
+def main() -> None:
+    lci = read("electricity_technology_lci.csv")
+    lci["year"] = lci["year"].map(lambda y: str(int(y)) if pd.notna(y) and str(y).replace(".0", "").isdigit() else y)
+    technologies, codes = technology_rows(lci)
+    mixes = technology_mixes(category_mixes(), codes)
+    factors = bundled_factors()
+    gwp = per_activity(technologies, factors[GWP100])
+    coverage = {(family, category): per_activity(technologies, next(f for name, f in factors.items() if name[:2] == (family, category)))
+                for family, category in COVERAGE}
+    water = per_activity(technologies, water_flows())
+    loss_of, aware = losses(), aware_factors()
+    egrid = egrid_subregions()
+    egrid_names = {f"US-{c}": n for c, n in zip(egrid["code"], egrid["name"])}
+    zone_names = dict(zip(*[read("electricitymaps_zones.csv")[c] for c in ("zone", "name")]))
+
+    activities, grid, scarcity, regions, aliases = [], [], [], [], []
+    for (technology, level), code in sorted(codes.items(), key=lambda kv: kv[1]):
+        label = technology + (f", {level} abatement" if level else "")
+        activities.append({"code": code, "name": f"electricity production, {label}", "reference_product": "electricity, high voltage",
+                           "unit": "kilowatt hour", "location": "GLO", "category": "electricity generation",
+                           "source": "technology_lci.csv (per-row sources)",
+                           "notes": f"1 kWh net at the busbar: life-cycle (fuel chain, infrastructure, operation). GWP100 {gwp.get(code, 0):.4g} kg/kWh."})
+    for region, rows in mixes.groupby("region", sort=True):
+        years = sorted(rows["year"].unique())
+        latest = rows[rows["year"] == years[-1]]
+        country = country_of(region)
+        loss = loss_of.get(country)
+        loss_note = f"losses of {country} to medium voltage" if loss is not None else "losses: RoW average (no country figure)"
+        loss = loss if loss is not None else loss_of["RoW"]
+        cf, cf_source = aware.get(country, aware["GLO"])
+        cf_note = f"AWARE factor of {country}" if country in aware else "AWARE: world default (no factor for the country)"
+        source = latest["source"].iloc[0]
+        mix_code, meter_code = f"electricity-mix-{region}", f"electricity-{region}"
+        name = region_name(region, zone_names, egrid_names)
+        per_generated = 1.0 / (1.0 - loss)
+        mix_gwp = float(sum(s * gwp.get(t, 0.0) for t, s in zip(latest["technology_activity"], latest["share"])))
+        mix_water = float(sum(s * water.get(t, 0.0) for t, s in zip(latest["technology_activity"], latest["share"])))
+        activities.append({"code": mix_code, "name": f"electricity, generation mix, {name} ({region}), {years[-1]}",
+                           "reference_product": "electricity, high voltage", "unit": "kilowatt hour", "location": region,
+                           "category": "electricity mix", "source": source, "notes": latest["notes"].iloc[0]})
+        activities.append({"code": meter_code, "name": f"electricity, at datacenter meter, {name} ({region})",
+                           "reference_product": "electricity, medium voltage", "unit": "kilowatt hour", "location": region,
+                           "category": "electricity", "source": f"{source}; {SOURCE_LOSSES}",
+                           "notes": f"1 kWh at the meter = {per_generated:.6g} kWh generated ({loss_note}, {loss:.2%}); mix of {years[-1]}."})
+        sigma_mix = sigma_from_pedigree(PEDIGREE_MIX[source], BASIC_FACTOR_MIX_SHARE)
+        for technology, share in zip(latest["technology_activity"], latest["share"]):
+            grid.append({"activity": mix_code, "input": technology, "amount": float(share), "unit": "kilowatt hour",
+                         **lognormal(float(share), sigma_mix), "source": source, "year": years[-1],
+                         "notes": f"share of generation {share:.6g}; pedigree {PEDIGREE_MIX[source]} -> sigma {sigma_mix:.4f}"})
+        sigma_loss = sigma_from_pedigree(PEDIGREE_LOSSES, BASIC_FACTOR_LOSSES)
+        grid.append({"activity": meter_code, "input": mix_code, "amount": per_generated, "unit": "kilowatt hour",
+                     **lognormal(per_generated, sigma_loss), "source": SOURCE_LOSSES, "year": 2019,
+                     "notes": f"1 / (1 - {loss:.4f}) kWh generated per kWh at the meter ({loss_note}); pedigree {PEDIGREE_LOSSES}"})
+        if mix_water > 0:
+            scarcity.append({"activity": mix_code, "flow_code": "water-aware", "amount": mix_water * cf, "unit": "cubic meter",
+                             "uncertainty_type": 0, "loc": "", "scale": "", "minimum": "", "maximum": "",
+                             "source": cf_source, "year": 2024,
+                             "notes": f"generation water {mix_water:.6g} m3/kWh x {cf_note} {cf:g} m3 world-eq/m3"})
+        missing = [f"{family} {category}" for (family, category), scores in coverage.items()
+                   if sum(s * scores.get(t, 0.0) for t, s in zip(latest["technology_activity"], latest["share"])) <= 0]
+        regions.append({"code": region, "name": name, "kind": kind_of(region, set(egrid_names)), "country": country,
+                        "location": region, "electricity_activity": meter_code, "mix_activity": mix_code,
+                        "years": "|".join(str(y) for y in years), "latest_year": years[-1], "loss_fraction": round(loss, 6),
+                        "aware_cf": cf, "gwp100_kg_per_kwh": round(mix_gwp * per_generated, 6),
+                        "water_l_per_kwh": round(mix_water * per_generated * 1000.0, 6),
+                        "not_assessed": "|".join(missing), "source": source,
+                        "notes": f"{loss_note}; {cf_note}; {latest['notes'].iloc[0]}"})
+    known = {r["code"] for r in regions}
+    for code in sorted(egrid_names):
+        aliases.append({"alias": code.removeprefix("US-"), "code": code, "kind": "eGRID subregion acronym", "source": SOURCE_EGRID})
+    for alias, code in EGRID_ALIASES_ECOINVENT.items():
+        aliases.append({"alias": alias, "code": code, "kind": "ecoinvent-style location", "source": "ecoinvent location US-TRE etc. nearest eGRID subregion"})
+    for _, row in read("cloud_regions.csv").iterrows():
+        if row["zone"] in known:
+            aliases.append({"alias": f"{row['provider']}:{row['region']}", "code": row["zone"], "kind": "cloud region",
+                            "source": f"Electricity Maps data_centers.json ({row['display_name']}; {row['source']})"})
+    factors = [{"code": c, "aware_cf": v, "source": s} for c, (v, s) in sorted(aware.items())]
+
+    pd.DataFrame(activities).to_csv(HERE / "electricity_activities.csv", index=False)
+    technologies.to_csv(HERE / "electricity_technologies.csv", index=False)
+    pd.DataFrame(grid).to_csv(HERE / "electricity_grid.csv", index=False, float_format="%.8g")
+    pd.DataFrame(scarcity).to_csv(HERE / "electricity_water_scarcity.csv", index=False, float_format="%.8g")
+    mixes[["region", "year", "technology_activity", "share"]].to_csv(HERE / "electricity_mixes.csv.gz", index=False, float_format="%.6g")
+    pd.DataFrame(regions).to_csv(HERE / "regions.csv", index=False)
+    pd.DataFrame(aliases).to_csv(HERE / "region_aliases.csv", index=False)
+    pd.DataFrame(factors).to_csv(HERE / "water_scarcity_factors.csv", index=False)
+
+
+if __name__ == "__main__":
+    main()
