@@ -295,6 +295,9 @@ def technology_split(splits: pd.DataFrame, country: str, category: str) -> tuple
 
 # -- regions ---------------------------------------------------------------------------------
 PEDIGREE_MIX = {SOURCE_EMAPS: (2, 2, 1, 1, 1), SOURCE_CODECARBON: (2, 2, 1, 1, 1), SOURCE_EGRID: (1, 1, 1, 1, 1)}
+# country-average factor applied to water of unknown basin; technology water volumes as in their rows
+PEDIGREE_AWARE = (2, 3, 1, 3, 3)
+BASIC_FACTOR_AWARE = 1.5
 PEDIGREE_LOSSES = (2, 2, 4, 1, 2)  # statistics, vintage ~2016 (ecoinvent 3.6), exact country, MV level
 SOURCE_LOSSES = (
     "Cumulative losses from generation to medium voltage per country as shipped by carculator_utils 1.3.5 "
@@ -517,10 +520,11 @@ def main() -> None:
                      **lognormal(per_generated, sigma_loss), "source": SOURCE_LOSSES, "year": 2019,
                      "notes": f"1 / (1 - {loss:.4f}) kWh generated per kWh at the meter ({loss_note}); pedigree {PEDIGREE_LOSSES}"})
         if mix_water > 0:
+            sigma_aware = sigma_from_pedigree(PEDIGREE_AWARE, BASIC_FACTOR_AWARE)
             scarcity.append({"activity": mix_code, "flow_code": "water-aware", "amount": mix_water * cf, "unit": "cubic meter",
-                             "uncertainty_type": 0, "loc": "", "scale": "", "minimum": "", "maximum": "",
-                             "source": cf_source, "year": 2024,
-                             "notes": f"generation water {mix_water:.6g} m3/kWh x {cf_note} {cf:g} m3 world-eq/m3"})
+                             **lognormal(mix_water * cf, sigma_aware), "source": cf_source, "year": 2024,
+                             "notes": (f"generation water {mix_water:.6g} m3/kWh x {cf_note} {cf:g} m3 world-eq/m3; "
+                                       f"pedigree {PEDIGREE_AWARE} -> sigma {sigma_aware:.4f}")})
         missing = [f"{family} {category}" for (family, category), scores in coverage.items()
                    if sum(s * scores.get(t, 0.0) for t, s in zip(latest["technology_activity"], latest["share"])) <= 0]
         regions.append({"code": region, "name": name, "kind": kind_of(region, set(egrid_names)), "country": country,
