@@ -1,6 +1,6 @@
 """Derive the electricity background tables of inventories/ from the cited raw tables in inventories/raw/.
 
-Usage: python inventories/scripts/build_electricity.py
+Usage: python inventories/scripts/build_electricity.py [OUT_DIR]   (default: inventories/)
 
 The electricity of every region is generation mix x per-technology life-cycle inventory, with one
 boundary everywhere (cradle to busbar: fuel chain, infrastructure, combustion, plus grid losses to
@@ -22,6 +22,8 @@ Needs pandas, pycountry and bw2io (for the IPCC 2021 GWP100 factors of the deriv
 from __future__ import annotations
 
 import math
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -462,98 +464,138 @@ def lognormal(amount: float, sigma: float) -> dict:
     return {"uncertainty_type": 2, "loc": math.log(amount), "scale": round(sigma, 6), "minimum": "", "maximum": ""}
 
 
-# -- main ------------------------------------------------------------------------------------
-def main() -> None:
+# -- outputs ---------------------------------------------------------------------------------
+@dataclass
+class Figures:
+    """Per technology activity: GWP100 (kg/kWh), consumptive water (m3/kWh), score per coverage category."""
+
+    gwp: dict[str, float]
+    water: dict[str, float]
+    coverage: dict[tuple[str, str], dict[str, float]]
+
+    def of_mix(self, values: dict[str, float], mix: pd.DataFrame) -> float:
+        return float(sum(s * values.get(t, 0.0) for t, s in zip(mix["technology_activity"], mix["share"])))
+
+
+def technology_activities(technologies: pd.DataFrame, codes: dict[tuple[str, str], str], figures: Figures) -> list[dict]:
+    labels = {code: technology + (f", {level} abatement" if level else "") for (technology, level), code in codes.items()}
+    rows = []
+    for code in sorted(technologies["activity"].unique()):
+        generic = next((c for c in sorted(labels, key=len, reverse=True) if code.startswith(c)), code)
+        region = code[len(generic) + 1:] if code != generic else ""  # an eGRID-calibrated copy
+        label = labels[generic] + (f", {region} fleet (eGRID2023-calibrated)" if region else "")
+        rows.append({"code": code, "name": f"electricity production, {label}", "reference_product": "electricity, high voltage",
+                     "unit": "kilowatt hour", "location": region or "GLO", "category": "electricity generation",
+                     "source": "raw/electricity_technology_lci.csv (per-row sources)",
+                     "notes": f"1 kWh net at the busbar: life-cycle (fuel chain, infrastructure, operation). "
+                              f"GWP100 {figures.gwp.get(code, 0):.4g} kg/kWh."})
+    return rows
+
+
+@dataclass
+class Outputs:
+    activities: list[dict] = field(default_factory=list)
+    grid: list[dict] = field(default_factory=list)
+    scarcity: list[dict] = field(default_factory=list)
+    regions: list[dict] = field(default_factory=list)
+
+
+def add_region(out: Outputs, region: str, rows: pd.DataFrame, figures: Figures, context: dict) -> None:
+    """A region's mix and meter activities, their exchanges and its catalog row (latest year)."""
+    years = sorted(rows["year"].unique())
+    latest = rows[rows["year"] == years[-1]]
+    country = country_of(region)
+    loss = context["losses"].get(country)
+    loss_note = f"losses of {country} to medium voltage" if loss is not None else "losses: RoW average (no country figure)"
+    loss = loss if loss is not None else context["losses"]["RoW"]
+    cf, cf_source = context["aware"].get(country, context["aware"]["GLO"])
+    cf_note = f"AWARE factor of {country}" if country in context["aware"] else "AWARE: world default (no factor for the country)"
+    source = latest["source"].iloc[0]
+    mix_code, meter_code = f"electricity-mix-{region}", f"electricity-{region}"
+    name = region_name(region, context["zone_names"], context["egrid_names"])
+    per_generated = 1.0 / (1.0 - loss)
+    mix_water = figures.of_mix(figures.water, latest)
+    out.activities.append({"code": mix_code, "name": f"electricity, generation mix, {name} ({region}), {years[-1]}",
+                           "reference_product": "electricity, high voltage", "unit": "kilowatt hour", "location": region,
+                           "category": "electricity mix", "source": source, "notes": latest["notes"].iloc[0]})
+    out.activities.append({"code": meter_code, "name": f"electricity, at datacenter meter, {name} ({region})",
+                           "reference_product": "electricity, medium voltage", "unit": "kilowatt hour", "location": region,
+                           "category": "electricity", "source": f"{source}; {SOURCE_LOSSES}",
+                           "notes": f"1 kWh at the meter = {per_generated:.6g} kWh generated ({loss_note}, {loss:.2%}); mix of {years[-1]}."})
+    sigma_mix = sigma_from_pedigree(PEDIGREE_MIX[source], BASIC_FACTOR_MIX_SHARE)
+    for technology, share in zip(latest["technology_activity"], latest["share"]):
+        out.grid.append({"activity": mix_code, "input": technology, "amount": float(share), "unit": "kilowatt hour",
+                         **lognormal(float(share), sigma_mix), "source": source, "year": years[-1],
+                         "notes": f"share of generation {share:.6g}; pedigree {PEDIGREE_MIX[source]} -> sigma {sigma_mix:.4f}"})
+    sigma_loss = sigma_from_pedigree(PEDIGREE_LOSSES, BASIC_FACTOR_LOSSES)
+    out.grid.append({"activity": meter_code, "input": mix_code, "amount": per_generated, "unit": "kilowatt hour",
+                     **lognormal(per_generated, sigma_loss), "source": SOURCE_LOSSES, "year": 2019,
+                     "notes": f"1 / (1 - {loss:.4f}) kWh generated per kWh at the meter ({loss_note}); pedigree {PEDIGREE_LOSSES}"})
+    if mix_water > 0:
+        sigma_aware = sigma_from_pedigree(PEDIGREE_AWARE, BASIC_FACTOR_AWARE)
+        out.scarcity.append({"activity": mix_code, "flow_code": "water-aware", "amount": mix_water * cf, "unit": "cubic meter",
+                             **lognormal(mix_water * cf, sigma_aware), "source": cf_source, "year": 2024,
+                             "notes": (f"generation water {mix_water:.6g} m3/kWh x {cf_note} {cf:g} m3 world-eq/m3; "
+                                       f"pedigree {PEDIGREE_AWARE} -> sigma {sigma_aware:.4f}")})
+    missing = [f"{family} {category}" for (family, category), scores in figures.coverage.items()
+               if figures.of_mix(scores, latest) <= 0]
+    out.regions.append({"code": region, "name": name, "kind": kind_of(region, set(context["egrid_names"])), "country": country,
+                        "location": region, "electricity_activity": meter_code, "mix_activity": mix_code,
+                        "years": "|".join(str(y) for y in years), "latest_year": years[-1], "loss_fraction": round(loss, 6),
+                        "aware_cf": cf, "gwp100_kg_per_kwh": round(figures.of_mix(figures.gwp, latest) * per_generated, 6),
+                        "water_l_per_kwh": round(mix_water * per_generated * 1000.0, 6),
+                        "not_assessed": "|".join(missing), "source": source,
+                        "notes": f"{loss_note}; {cf_note}; {latest['notes'].iloc[0]}"})
+
+
+def alias_rows(known: set[str], egrid_names: dict[str, str]) -> list[dict]:
+    rows = [{"alias": code.removeprefix("US-"), "code": code, "kind": "eGRID subregion acronym", "source": SOURCE_EGRID}
+            for code in sorted(egrid_names)]
+    rows += [{"alias": alias, "code": code, "kind": "ecoinvent-style location",
+              "source": "ecoinvent-style US location mapped to the eGRID subregion it covers"}
+             for alias, code in EGRID_ALIASES_ECOINVENT.items()]
+    for _, row in read("cloud_regions.csv").iterrows():
+        if row["zone"] in known:
+            rows.append({"alias": f"{row['provider']}:{row['region']}", "code": row["zone"], "kind": "cloud region",
+                         "source": f"Electricity Maps data_centers.json ({row['display_name']}; {row['source']})"})
+    return rows
+
+
+def main(out_dir: Path = HERE) -> None:
     lci = read("electricity_technology_lci.csv")
     lci["year"] = lci["year"].map(lambda y: str(int(y)) if pd.notna(y) and str(y).replace(".0", "").isdigit() else y)
     technologies, codes = technology_rows(lci)
     technologies, mixes = calibrate_egrid(technologies, technology_mixes(category_mixes(), codes))
     factors = bundled_factors()
-    gwp = per_activity(technologies, factors[GWP100])
-    coverage = {(family, category): per_activity(technologies, next(f for name, f in factors.items() if name[:2] == (family, category)))
-                for family, category in COVERAGE}
-    water = per_activity(technologies, water_flows())
-    loss_of, aware = losses(), aware_factors()
+    figures = Figures(
+        gwp=per_activity(technologies, factors[GWP100]),
+        water=per_activity(technologies, water_flows()),
+        coverage={(family, category): per_activity(technologies, next(f for name, f in factors.items() if name[:2] == (family, category)))
+                  for family, category in COVERAGE},
+    )
     egrid = egrid_subregions()
-    egrid_names = {f"US-{c}": n for c, n in zip(egrid["code"], egrid["name"])}
-    zone_names = dict(zip(*[read("electricitymaps_zones.csv")[c] for c in ("zone", "name")]))
-
-    activities, grid, scarcity, regions, aliases = [], [], [], [], []
-    labels = {code: technology + (f", {level} abatement" if level else "") for (technology, level), code in codes.items()}
-    for code in sorted(technologies["activity"].unique()):
-        generic = next((c for c in sorted(labels, key=len, reverse=True) if code.startswith(c)), code)
-        region = code[len(generic) + 1:] if code != generic else ""
-        label = labels[generic] + (f", {region} fleet (eGRID2023-calibrated)" if region else "")
-        activities.append({"code": code, "name": f"electricity production, {label}", "reference_product": "electricity, high voltage",
-                           "unit": "kilowatt hour", "location": region or "GLO", "category": "electricity generation",
-                           "source": "raw/electricity_technology_lci.csv (per-row sources)",
-                           "notes": f"1 kWh net at the busbar: life-cycle (fuel chain, infrastructure, operation). GWP100 {gwp.get(code, 0):.4g} kg/kWh."})
+    context = {"losses": losses(), "aware": aware_factors(),
+               "egrid_names": {f"US-{c}": n for c, n in zip(egrid["code"], egrid["name"])},
+               "zone_names": dict(zip(*[read("electricitymaps_zones.csv")[c] for c in ("zone", "name")]))}
+    out = Outputs(activities=technology_activities(technologies, codes, figures))
     for region, rows in mixes.groupby("region", sort=True):
-        years = sorted(rows["year"].unique())
-        latest = rows[rows["year"] == years[-1]]
-        country = country_of(region)
-        loss = loss_of.get(country)
-        loss_note = f"losses of {country} to medium voltage" if loss is not None else "losses: RoW average (no country figure)"
-        loss = loss if loss is not None else loss_of["RoW"]
-        cf, cf_source = aware.get(country, aware["GLO"])
-        cf_note = f"AWARE factor of {country}" if country in aware else "AWARE: world default (no factor for the country)"
-        source = latest["source"].iloc[0]
-        mix_code, meter_code = f"electricity-mix-{region}", f"electricity-{region}"
-        name = region_name(region, zone_names, egrid_names)
-        per_generated = 1.0 / (1.0 - loss)
-        mix_gwp = float(sum(s * gwp.get(t, 0.0) for t, s in zip(latest["technology_activity"], latest["share"])))
-        mix_water = float(sum(s * water.get(t, 0.0) for t, s in zip(latest["technology_activity"], latest["share"])))
-        activities.append({"code": mix_code, "name": f"electricity, generation mix, {name} ({region}), {years[-1]}",
-                           "reference_product": "electricity, high voltage", "unit": "kilowatt hour", "location": region,
-                           "category": "electricity mix", "source": source, "notes": latest["notes"].iloc[0]})
-        activities.append({"code": meter_code, "name": f"electricity, at datacenter meter, {name} ({region})",
-                           "reference_product": "electricity, medium voltage", "unit": "kilowatt hour", "location": region,
-                           "category": "electricity", "source": f"{source}; {SOURCE_LOSSES}",
-                           "notes": f"1 kWh at the meter = {per_generated:.6g} kWh generated ({loss_note}, {loss:.2%}); mix of {years[-1]}."})
-        sigma_mix = sigma_from_pedigree(PEDIGREE_MIX[source], BASIC_FACTOR_MIX_SHARE)
-        for technology, share in zip(latest["technology_activity"], latest["share"]):
-            grid.append({"activity": mix_code, "input": technology, "amount": float(share), "unit": "kilowatt hour",
-                         **lognormal(float(share), sigma_mix), "source": source, "year": years[-1],
-                         "notes": f"share of generation {share:.6g}; pedigree {PEDIGREE_MIX[source]} -> sigma {sigma_mix:.4f}"})
-        sigma_loss = sigma_from_pedigree(PEDIGREE_LOSSES, BASIC_FACTOR_LOSSES)
-        grid.append({"activity": meter_code, "input": mix_code, "amount": per_generated, "unit": "kilowatt hour",
-                     **lognormal(per_generated, sigma_loss), "source": SOURCE_LOSSES, "year": 2019,
-                     "notes": f"1 / (1 - {loss:.4f}) kWh generated per kWh at the meter ({loss_note}); pedigree {PEDIGREE_LOSSES}"})
-        if mix_water > 0:
-            sigma_aware = sigma_from_pedigree(PEDIGREE_AWARE, BASIC_FACTOR_AWARE)
-            scarcity.append({"activity": mix_code, "flow_code": "water-aware", "amount": mix_water * cf, "unit": "cubic meter",
-                             **lognormal(mix_water * cf, sigma_aware), "source": cf_source, "year": 2024,
-                             "notes": (f"generation water {mix_water:.6g} m3/kWh x {cf_note} {cf:g} m3 world-eq/m3; "
-                                       f"pedigree {PEDIGREE_AWARE} -> sigma {sigma_aware:.4f}")})
-        missing = [f"{family} {category}" for (family, category), scores in coverage.items()
-                   if sum(s * scores.get(t, 0.0) for t, s in zip(latest["technology_activity"], latest["share"])) <= 0]
-        regions.append({"code": region, "name": name, "kind": kind_of(region, set(egrid_names)), "country": country,
-                        "location": region, "electricity_activity": meter_code, "mix_activity": mix_code,
-                        "years": "|".join(str(y) for y in years), "latest_year": years[-1], "loss_fraction": round(loss, 6),
-                        "aware_cf": cf, "gwp100_kg_per_kwh": round(mix_gwp * per_generated, 6),
-                        "water_l_per_kwh": round(mix_water * per_generated * 1000.0, 6),
-                        "not_assessed": "|".join(missing), "source": source,
-                        "notes": f"{loss_note}; {cf_note}; {latest['notes'].iloc[0]}"})
-    known = {r["code"] for r in regions}
-    for code in sorted(egrid_names):
-        aliases.append({"alias": code.removeprefix("US-"), "code": code, "kind": "eGRID subregion acronym", "source": SOURCE_EGRID})
-    for alias, code in EGRID_ALIASES_ECOINVENT.items():
-        aliases.append({"alias": alias, "code": code, "kind": "ecoinvent-style location", "source": "ecoinvent location US-TRE etc. nearest eGRID subregion"})
-    for _, row in read("cloud_regions.csv").iterrows():
-        if row["zone"] in known:
-            aliases.append({"alias": f"{row['provider']}:{row['region']}", "code": row["zone"], "kind": "cloud region",
-                            "source": f"Electricity Maps data_centers.json ({row['display_name']}; {row['source']})"})
-    factors = [{"code": c, "aware_cf": v, "source": s} for c, (v, s) in sorted(aware.items())]
+        add_region(out, region, rows, figures, context)
 
-    pd.DataFrame(activities).to_csv(HERE / "electricity_activities.csv", index=False)
-    technologies.to_csv(HERE / "electricity_technologies.csv", index=False)
-    pd.DataFrame(grid).to_csv(HERE / "electricity_grid.csv", index=False)
-    pd.DataFrame(scarcity).to_csv(HERE / "electricity_water_scarcity.csv", index=False)
-    mixes[["region", "year", "technology_activity", "share"]].to_csv(HERE / "electricity_mixes.csv.gz", index=False, float_format="%.6g")
-    pd.DataFrame(regions).to_csv(HERE / "regions.csv", index=False)
-    pd.DataFrame(aliases).to_csv(HERE / "region_aliases.csv", index=False)
-    pd.DataFrame(factors).to_csv(HERE / "water_scarcity_factors.csv", index=False)
+    pd.DataFrame(out.activities).to_csv(out_dir / "electricity_activities.csv", index=False)
+    technologies.to_csv(out_dir / "electricity_technologies.csv", index=False)
+    pd.DataFrame(out.grid).to_csv(out_dir / "electricity_grid.csv", index=False)
+    pd.DataFrame(out.scarcity).to_csv(out_dir / "electricity_water_scarcity.csv", index=False)
+    mixes[["region", "year", "technology_activity", "share"]].to_csv(
+        out_dir / "electricity_mixes.csv.gz", index=False, float_format="%.6g", compression={"method": "gzip", "mtime": 0})
+    pd.DataFrame(out.regions).to_csv(out_dir / "regions.csv", index=False)
+    pd.DataFrame(alias_rows({r["code"] for r in out.regions}, context["egrid_names"])).to_csv(out_dir / "region_aliases.csv", index=False)
+    aware = [{"code": c, "aware_cf": v, "source": s} for c, (v, s) in sorted(context["aware"].items())]
+    pd.DataFrame(aware).to_csv(out_dir / "water_scarcity_factors.csv", index=False)
 
+
+GENERATED = ("electricity_activities.csv", "electricity_technologies.csv", "electricity_grid.csv",
+             "electricity_water_scarcity.csv", "electricity_mixes.csv.gz", "regions.csv", "region_aliases.csv",
+             "water_scarcity_factors.csv")
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)

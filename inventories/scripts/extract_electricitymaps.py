@@ -65,7 +65,7 @@ def cloud_regions(config: Path) -> pd.DataFrame:
 def main(config_dir: str) -> None:
     config = Path(config_dir)
     mix = mixes(config)
-    mix.to_csv(RAW / "electricitymaps_mixes.csv.gz", index=False, float_format="%.6g")
+    mix.to_csv(RAW / "electricitymaps_mixes.csv.gz", index=False, float_format="%.6g", compression={"method": "gzip", "mtime": 0})
     zones(config, set(mix["zone"])).to_csv(RAW / "electricitymaps_zones.csv", index=False)
     cloud_regions(config).to_csv(RAW / "cloud_regions.csv", index=False)
 
