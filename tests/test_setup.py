@@ -15,6 +15,7 @@ from bw_mllca import SetupConflict, setup_project
 from bw_mllca.data_files import inventories_dir
 from bw_mllca.impact.methods import TRACI, TRACI_GWP100, bundled_lcia_path
 from bw_mllca.inventory.background import BACKGROUND
+from bw_mllca.inventory.biosphere import OWN_BIOSPHERE, WATER_AWARE
 from conftest import f32
 
 
@@ -38,16 +39,27 @@ def test_all_nine_traci_methods_with_bundled_factor_counts(project):
     assert ("bw_mllca", "water", "consumptive water use") in bd.methods
 
 
-@pytest.mark.parametrize("region_activity", ["electricity-SRVC", "electricity-FR", "electricity-DE"])
-def test_gwp_of_one_kwh_equals_csv_times_bundled_factors(project, region_activity):
+def _rows(table: str, activity: str, column: str = "activity") -> list[dict[str, str]]:
+    with (inventories_dir() / table).open(newline="", encoding="utf-8") as handle:
+        return [r for r in csv.DictReader(handle) if r[column] == activity]
+
+
+@pytest.mark.parametrize("region", ["US-SRVC", "FR", "DE"])
+def test_gwp_of_one_kwh_equals_tables_times_bundled_factors(project, region):
+    """meter -> 1/(1 - losses) x mix -> shares x technologies -> flows x factors, by hand."""
     factors = {exc["input"][1]: exc["amount"] for exc in _bundled(TRACI_GWP100)["exchanges"]}
-    with (inventories_dir() / "electricity.csv").open(newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["activity"] == region_activity]
-    assert rows, region_activity
+    (loss,) = _rows("electricity_grid.csv", f"electricity-{region}")
+    shares = _rows("electricity_grid.csv", f"electricity-mix-{region}")
+    assert shares, region
     # Brightway stores amounts and factors at float32 precision, so the hand sum rounds them too.
-    expected = sum(f32(float(r["amount"])) * f32(factors.get(r["biosphere3_uuid"], 0.0)) for r in rows)
+    per_generated = sum(
+        f32(float(share["amount"])) * sum(f32(float(r["amount"])) * f32(factors.get(r["biosphere3_uuid"], 0.0))
+                                          for r in _rows("electricity_technologies.csv", share["input"]))
+        for share in shares
+    )
+    expected = f32(float(loss["amount"])) * per_generated
     assert expected > 0
-    activity = bd.get_node(database=BACKGROUND, code=region_activity)
+    activity = bd.get_node(database=BACKGROUND, code=f"electricity-{region}")
     lca = bc.LCA({activity: 1}, TRACI_GWP100)
     lca.lci()
     lca.lcia()
@@ -61,16 +73,16 @@ def test_every_background_exchange_is_linked(project):
         for exchange in activity.exchanges():
             database, code = exchange["input"]
             if exchange["type"] == "biosphere":
-                assert database == "biosphere3" and code in biosphere_codes
+                assert (database == "biosphere3" and code in biosphere_codes) or (database, code) == (OWN_BIOSPHERE, WATER_AWARE)
             else:
                 assert database == BACKGROUND
             count += 1
-    assert count > 50
+    assert count > 5000
 
 
 def test_every_traci_category_the_background_feeds_is_nonzero(project):
     """Electricity and hardware flows reach the TRACI categories the physics supports."""
-    activity = bd.get_node(database=BACKGROUND, code="electricity-SRVC")
+    activity = bd.get_node(database=BACKGROUND, code="electricity-US-SRVC")
     lca = bc.LCA({activity: 1}, TRACI[0])
     lca.lci()
     nonzero = set()
@@ -82,8 +94,11 @@ def test_every_traci_category_the_background_feeds_is_nonzero(project):
     assert {"climate change", "acidification", "eutrophication", "particulate matter formation",
             "photochemical oxidant formation", "human toxicity: carcinogenic",
             "human toxicity: non-carcinogenic", "ecotoxicity: freshwater"} <= nonzero
-    # No public per-kWh figure for an ozone-depleting flow: listed in inventories/README.md, Gaps.
+    # No public figure for an ozone-depleting flow of electricity: the region lists it as not assessed.
     assert "ozone depletion" not in nonzero
+    from bw_mllca.catalog import load_catalog
+
+    assert "TRACI v2.1 ozone depletion" in load_catalog().region("US-SRVC").not_assessed
 
 
 def test_second_setup_writes_nothing(project, setup_report):

@@ -240,7 +240,7 @@ def test_a_valid_study_raises_nothing_and_warns_nothing():
     ({"stages": [_stage(power_w=2500, energy_kwh=None)]}, "stages.0.power_w = 2500 W is above 2000 W"),
     ({"use": {"power_w": 3000, "energy_kwh_per_batch": None}}, "use.power_w = 3000 W is above 2000 W"),
     ({"hardware": {"gpu": {"lifespan_years": 12}}}, "lifespan_years = 12 years is longer than 10 years"),
-    ({"datacenters": {"dc": {"grid_kgco2e_per_kwh": 1.9}}}, "1.9 kg CO2e/kWh is outside the inventories' range"),
+    ({"datacenters": {"dc": {"grid_kgco2e_per_kwh": 3.5}}}, "3.5 kg CO2e/kWh is outside the inventories' range"),
     ({"datacenters": {"dc": {"grid_kgco2e_per_kwh": 0.001}}}, "0.001 kg CO2e/kWh is outside the inventories' range"),
 ])
 def test_each_plausibility_warning(changes, expected):

@@ -42,13 +42,13 @@ def _owned_background_ids(database: str) -> list[int]:
     """Ids of the activities in the bw_mllca-written databases that ``database`` depends on."""
     from bw2data.backends import ActivityDataset as AD
 
-    from ..inventory.biosphere import BIOSPHERE
+    from ..inventory.biosphere import BIOSPHERE, OWN_BIOSPHERE
     from ..ownership import owner_mark
 
     metadata = bd.databases[database]
     candidates = [*metadata.get("depends", []), metadata.get("mllca_background", "")]
     names = sorted({name for name in candidates
-                    if name and name != BIOSPHERE and name in bd.databases and owner_mark(bd.databases[name])})
+                    if name and name not in (BIOSPHERE, OWN_BIOSPHERE) and name in bd.databases and owner_mark(bd.databases[name])})
     if not names:
         return []
     return [i for (i,) in AD.select(AD.id).where(AD.database << names).tuples()]

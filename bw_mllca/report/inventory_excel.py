@@ -3,7 +3,7 @@
 bw2io's exporter writes every cell with ``write_string`` / ``write_number``, so user text such as
 '=cmd()' stays text. Its exchange rows carry name, unit, location (and categories for biosphere
 flows) but not the input's database: on import, links are made by matching those fields within
-the workbook's own database, then in the background, then in biosphere3.
+the workbook's own database, then in the background, then in biosphere3 and bw_mllca's own flows.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import bw2data as bd
 
 from ..errors import BwMllcaError
 from ..inventory.background import BACKGROUND
-from ..inventory.biosphere import BIOSPHERE
+from ..inventory.biosphere import BIOSPHERE, OWN_BIOSPHERE
 
 
 def export_inventory(database: str, path: str | Path) -> Path:
@@ -45,6 +45,7 @@ def import_inventory(path: str | Path, background: str = BACKGROUND) -> str:
     importer.match_database(fields=("name", "unit", "location"))
     importer.match_database(background, fields=("name", "unit", "location"))
     importer.match_database(BIOSPHERE, fields=("name", "unit", "categories"))
+    importer.match_database(OWN_BIOSPHERE, fields=("name", "unit", "categories"))
     unlinked = list(importer.unlinked)
     if unlinked:
         names = sorted({f"{exc.get('name')} ({exc.get('type')})" for exc in unlinked})

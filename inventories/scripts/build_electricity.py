@@ -129,7 +129,8 @@ def technology_rows(lci: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str, st
     that level's rows); the others one activity. Rows without an amount are the source's gaps:
     they are not written; two documented proxies fill the largest of them (``_with_proxies``).
     """
-    known = _with_proxies(lci[lci["amount"].notna()].copy())
+    # blank: the source's gaps; 0: a published zero (no exchange needed)
+    known = _with_proxies(lci[lci["amount"].notna() & (lci["amount"] > 0)].copy())
     codes: dict[tuple[str, str], str] = {}
     out = []
     for technology, rows in known.groupby("technology", sort=True):
@@ -145,7 +146,7 @@ def technology_rows(lci: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str, st
 
 
 POLLUTANTS = ("Sulfur dioxide", "Nitrogen oxides", "Particulate Matter, < 2.5 um", "Particulate Matter, > 2.5 um and < 10um")
-PROXY_REFERENCE = ("hard coal", "medium")
+PROXY_REFERENCE = ("hard coal", "high")
 PROXY_PEDIGREE = "5,5,5,5,5"
 
 
@@ -160,8 +161,9 @@ def _with_proxies(rows: pd.DataFrame) -> pd.DataFrame:
        ``medium`` level's metal rows, a lower bound (uncontrolled plants emit more).
     2. Nuclear and the renewables have supply-chain GHG but no supply-chain pollutant flows: they get
        SO2, NOx, particulates and metals in proportion to their supply-chain fossil CO2, at the
-       pollutant-to-CO2 ratio of hard-coal power with medium abatement (coal is the main energy
-       source of the steel, cement, glass and polysilicon chains behind them).
+       pollutant-to-CO2 ratio of hard-coal power with high abatement (coal is the main energy source
+       of the steel, cement, glass and polysilicon chains behind them, most of them in China, the EU
+       and Japan, whose plants are controlled).
     """
     extra = []
     for technology, group in rows.groupby("technology"):
@@ -188,7 +190,7 @@ def _with_proxies(rows: pd.DataFrame) -> pd.DataFrame:
                           "amount": chain_co2 * ratio, "minimum": float("nan"),
                           "maximum": float("nan"), "pedigree": PROXY_PEDIGREE,
                           "notes": (f"PROXY: supply-chain {row['flow']} = supply-chain fossil CO2 {chain_co2:.4g} kg/kWh x "
-                                    f"{row['flow']}/CO2 of hard-coal power, medium abatement ({ratio:.4g} kg/kg)")})
+                                    f"{row['flow']}/CO2 of hard-coal power, high abatement ({ratio:.4g} kg/kg)")})
     return pd.concat([rows, pd.DataFrame(extra)], ignore_index=True) if extra else rows
 
 
@@ -203,7 +205,8 @@ def _technology_exchange(code: str, row: pd.Series) -> dict:
         "activity": code,
         "flow": row["flow"],
         "compartment": row["compartment"],
-        "subcompartment": row["subcompartment"] if pd.notna(row["subcompartment"]) else "",
+        # biosphere3 names air/unspecified as ("air",): no subcompartment
+        "subcompartment": row["subcompartment"] if pd.notna(row["subcompartment"]) and row["subcompartment"] != "unspecified" else "",
         "biosphere3_uuid": row["biosphere3_uuid"],
         "amount": amount,
         "unit": row["unit"],
@@ -368,6 +371,54 @@ def technology_mixes(mixes: pd.DataFrame, codes: dict[tuple[str, str], str]) -> 
     return frame.groupby(["region", "year", "technology_activity", "source", "notes"], as_index=False)["share"].sum()
 
 
+# -- eGRID calibration -----------------------------------------------------------------------
+LB_PER_MWH = 0.45359237 / 1000.0  # lb/MWh -> kg/kWh
+EGRID_MEASURED = {"Carbon dioxide, fossil": "SRCO2RTA", "Sulfur dioxide": "SRSO2RTA", "Nitrogen oxides": "SRNOXRTA"}
+
+
+def calibrate_egrid(technologies: pd.DataFrame, mixes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scale the direct CO2, SO2 and NOx of each eGRID subregion's fossil generation to eGRID's
+    measured output emission rates (CEMS-based, all plants), keeping every other flow as modelled.
+
+    Per subregion and flow, k = measured rate / modelled direct rate of its mix; each fossil
+    technology of the subregion gets its own activity whose direct rows of that flow are x k, so the
+    mix reproduces the measured combustion emissions while the fuel chain and infrastructure stay
+    the generic technology's. Returns the extended technology rows and the relinked mixes.
+    """
+    egrid = egrid_subregions().set_index("code")
+    direct = technologies[technologies["notes"].str.startswith("direct")]
+    extra, relink = [], {}
+    for region, rows in mixes[mixes["region"].isin([f"US-{c}" for c in egrid.index])].groupby("region"):
+        measured = egrid.loc[region.removeprefix("US-")]
+        factors = {}
+        for flow, column in EGRID_MEASURED.items():
+            per_technology = direct[direct["flow"] == flow].groupby("activity")["amount"].sum()
+            modelled = float(sum(s * per_technology.get(t, 0.0) for t, s in zip(rows["technology_activity"], rows["share"])))
+            rate = float(measured[column]) * LB_PER_MWH
+            factors[flow] = rate / modelled if modelled > 0 and rate > 0 else 1.0
+        note = ", ".join(f"{flow} x {k:.4g}" for flow, k in factors.items())
+        for code in rows["technology_activity"].unique():
+            own = technologies[technologies["activity"] == code]
+            if not (own["notes"].str.startswith("direct") & own["flow"].isin(EGRID_MEASURED)).any():
+                continue
+            calibrated = f"{code}-{region}"
+            relink[(region, code)] = calibrated
+            for _, row in own.iterrows():
+                row = row.copy()
+                row["activity"] = calibrated
+                if row["notes"].startswith("direct") and row["flow"] in factors:
+                    k = factors[row["flow"]]
+                    row["amount"] = row["amount"] * k
+                    row["loc"] = math.log(row["amount"]) if row["amount"] > 0 else ""
+                    row["notes"] = (f"direct; calibrated to eGRID2023 {region} measured {EGRID_MEASURED[row['flow']]} "
+                                    f"(x {k:.4g} on the generic factor; this subregion: {note}). {row['notes']}")
+                    row["source"] = f"{row['source']}; {SOURCE_EGRID} (measured output emission rates)"
+                extra.append(row)
+    mixes = mixes.copy()
+    mixes["technology_activity"] = [relink.get((r, t), t) for r, t in zip(mixes["region"], mixes["technology_activity"])]
+    return pd.concat([technologies, pd.DataFrame(extra)], ignore_index=True), mixes
+
+
 # -- characterization for the derived columns ------------------------------------------------
 GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
 # Categories whose coverage regions.csv reports: a region scoring 0 in one is "not assessed" there.
@@ -413,7 +464,7 @@ def main() -> None:
     lci = read("electricity_technology_lci.csv")
     lci["year"] = lci["year"].map(lambda y: str(int(y)) if pd.notna(y) and str(y).replace(".0", "").isdigit() else y)
     technologies, codes = technology_rows(lci)
-    mixes = technology_mixes(category_mixes(), codes)
+    technologies, mixes = calibrate_egrid(technologies, technology_mixes(category_mixes(), codes))
     factors = bundled_factors()
     gwp = per_activity(technologies, factors[GWP100])
     coverage = {(family, category): per_activity(technologies, next(f for name, f in factors.items() if name[:2] == (family, category)))
@@ -425,11 +476,14 @@ def main() -> None:
     zone_names = dict(zip(*[read("electricitymaps_zones.csv")[c] for c in ("zone", "name")]))
 
     activities, grid, scarcity, regions, aliases = [], [], [], [], []
-    for (technology, level), code in sorted(codes.items(), key=lambda kv: kv[1]):
-        label = technology + (f", {level} abatement" if level else "")
+    labels = {code: technology + (f", {level} abatement" if level else "") for (technology, level), code in codes.items()}
+    for code in sorted(technologies["activity"].unique()):
+        generic = next((c for c in sorted(labels, key=len, reverse=True) if code.startswith(c)), code)
+        region = code[len(generic) + 1:] if code != generic else ""
+        label = labels[generic] + (f", {region} fleet (eGRID2023-calibrated)" if region else "")
         activities.append({"code": code, "name": f"electricity production, {label}", "reference_product": "electricity, high voltage",
-                           "unit": "kilowatt hour", "location": "GLO", "category": "electricity generation",
-                           "source": "technology_lci.csv (per-row sources)",
+                           "unit": "kilowatt hour", "location": region or "GLO", "category": "electricity generation",
+                           "source": "raw/electricity_technology_lci.csv (per-row sources)",
                            "notes": f"1 kWh net at the busbar: life-cycle (fuel chain, infrastructure, operation). GWP100 {gwp.get(code, 0):.4g} kg/kWh."})
     for region, rows in mixes.groupby("region", sort=True):
         years = sorted(rows["year"].unique())
@@ -489,8 +543,8 @@ def main() -> None:
 
     pd.DataFrame(activities).to_csv(HERE / "electricity_activities.csv", index=False)
     technologies.to_csv(HERE / "electricity_technologies.csv", index=False)
-    pd.DataFrame(grid).to_csv(HERE / "electricity_grid.csv", index=False, float_format="%.8g")
-    pd.DataFrame(scarcity).to_csv(HERE / "electricity_water_scarcity.csv", index=False, float_format="%.8g")
+    pd.DataFrame(grid).to_csv(HERE / "electricity_grid.csv", index=False)
+    pd.DataFrame(scarcity).to_csv(HERE / "electricity_water_scarcity.csv", index=False)
     mixes[["region", "year", "technology_activity", "share"]].to_csv(HERE / "electricity_mixes.csv.gz", index=False, float_format="%.6g")
     pd.DataFrame(regions).to_csv(HERE / "regions.csv", index=False)
     pd.DataFrame(aliases).to_csv(HERE / "region_aliases.csv", index=False)

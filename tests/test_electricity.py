@@ -1,0 +1,230 @@
+"""The electricity background in Brightway: every region, every category it assesses, checked
+against published figures and against its own derivation (plain bw2calc, no bw_mllca engine)."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import bw2calc as bc
+import bw2data as bd
+import numpy as np
+import pandas as pd
+import pytest
+
+from bw_mllca import StudyError, Study, build, calculate
+from bw_mllca.catalog import load_catalog
+from bw_mllca.data_files import inventories_dir
+from bw_mllca.inventory.background import BACKGROUND
+from studies import minimal_study
+
+DATA = Path(__file__).resolve().parent / "data"
+GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
+AWARE = ("bw_mllca", "water", "AWARE scarcity-weighted water use")
+VOLUME = ("bw_mllca", "water", "consumptive water use")
+COVERAGE = {
+    "TRACI v2.1 acidification": ("TRACI v2.1", "acidification", "acidification potential (AP)"),
+    "TRACI v2.1 climate change": ("TRACI v2.1", "climate change", "global warming potential (GWP100)"),
+    "TRACI v2.1 ecotoxicity: freshwater": ("TRACI v2.1", "ecotoxicity: freshwater", "ecotoxicity: freshwater"),
+    "TRACI v2.1 eutrophication": ("TRACI v2.1", "eutrophication", "eutrophication potential"),
+    "TRACI v2.1 human toxicity: carcinogenic": ("TRACI v2.1", "human toxicity: carcinogenic", "human toxicity: carcinogenic"),
+    "TRACI v2.1 human toxicity: non-carcinogenic": ("TRACI v2.1", "human toxicity: non-carcinogenic", "human toxicity: non-carcinogenic"),
+    "TRACI v2.1 ozone depletion": ("TRACI v2.1", "ozone depletion", "ozone depletion potential (ODP)"),
+    "TRACI v2.1 particulate matter formation": ("TRACI v2.1", "particulate matter formation", "particulate matter formation potential (PMFP)"),
+    "TRACI v2.1 photochemical oxidant formation": ("TRACI v2.1", "photochemical oxidant formation", "maximum incremental reactivity (MIR)"),
+    "EF v3.1 climate change": ("EF v3.1", "climate change", "global warming potential (GWP100)"),
+    "EF v3.1 acidification": ("EF v3.1", "acidification", "accumulated exceedance (AE)"),
+    "EF v3.1 ionising radiation: human health": ("EF v3.1", "ionising radiation: human health", "human exposure efficiency relative to u235"),
+    "EF v3.1 energy resources: non-renewable": ("EF v3.1", "energy resources: non-renewable", "abiotic depletion potential (ADP): fossil fuels"),
+    "EF v3.1 water use": ("EF v3.1", "water use", "user deprivation potential (deprivation-weighted water consumption)"),
+}
+TRACI_GWP = COVERAGE["TRACI v2.1 climate change"]
+LB_PER_MWH = 0.45359237 / 1000.0
+
+
+class Scores:
+    """Unit scores of background activities by plain bw2calc: one LCA, one factorization."""
+
+    def __init__(self, methods: list[tuple[str, ...]]):
+        nodes = list(bd.Database(BACKGROUND))
+        self.id = {node["code"]: node.id for node in nodes}
+        self.lca = bc.LCA({node.id: 1.0 for node in nodes}, methods[0])
+        self.lca.lci(factorize=True)
+        self.characterization = {}
+        for method in methods:
+            self.lca.switch_method(method)
+            self.characterization[method] = self.lca.characterization_matrix.diagonal()
+        self._cache: dict[str, np.ndarray] = {}
+
+    def inventory(self, code: str) -> np.ndarray:
+        """Elementary flows (biosphere rows) of one unit of ``code``."""
+        if code not in self._cache:
+            self.lca.lci(demand={self.id[code]: 1.0})
+            self._cache[code] = np.asarray(self.lca.inventory.sum(axis=1)).ravel()
+        return self._cache[code]
+
+    def score(self, code: str, method: tuple[str, ...]) -> float:
+        return float(self.characterization[method] @ self.inventory(code))
+
+
+@pytest.fixture(scope="module")
+def scores(setup_report) -> Scores:
+    from conftest import SETUP_PROJECT
+
+    bd.projects.set_current(SETUP_PROJECT)
+    return Scores([*COVERAGE.values(), GWP100, AWARE, VOLUME])
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def test_every_region_scores_above_zero_in_each_category_it_assesses(scores, catalog):
+    """Zero only where regions.csv says "not assessed", and never a silent zero elsewhere."""
+    for region in catalog.regions.values():
+        for label, method in COVERAGE.items():
+            value = scores.score(region.electricity_activity, method)
+            if label in region.not_assessed:
+                assert value == 0.0, f"{region.code}: {label} listed as not assessed but scores {value}"
+            else:
+                assert value > 0.0, f"{region.code}: {label} scores {value} and is not listed as not assessed"
+
+
+def test_only_ozone_depletion_and_ionising_radiation_lack_data_in_most_regions(catalog):
+    common = set.intersection(*(set(r.not_assessed) for r in catalog.regions.values()))
+    assert common == {"TRACI v2.1 ozone depletion", "EF v3.1 ionising radiation: human health"}
+    others = [r.code for r in catalog.regions.values() if set(r.not_assessed) - common]
+    assert len(others) <= 5, others
+
+
+def test_region_table_gwp_equals_bw2calc(scores, catalog):
+    """The derivation script's GWP column and Brightway's solve of the written database agree."""
+    for region in catalog.regions.values():
+        assert scores.score(region.electricity_activity, GWP100) == pytest.approx(region.gwp100_kg_per_kwh, rel=2e-5, abs=2e-6)
+
+
+def test_losses_are_an_explicit_exchange(scores, catalog):
+    """1 kWh at the meter = 1 / (1 - losses) kWh of the generation mix, in every category."""
+    for code in ("DE", "IN", "US-ERCT", "CA-QC", "JP-TK"):
+        region = catalog.region(code)
+        for method in (GWP100, COVERAGE["TRACI v2.1 acidification"], VOLUME):
+            meter, mix = scores.score(region.electricity_activity, method), scores.score(region.mix_activity, method)
+            assert meter == pytest.approx(mix / (1.0 - region.loss_fraction), rel=1e-6)
+
+
+def _published(source_prefix: str) -> pd.DataFrame:
+    table = pd.read_csv(DATA / "published_grid_intensity.csv", keep_default_na=False, na_values=[""])
+    return table[table["source"].str.startswith(source_prefix)]
+
+
+def _mix_gwp(scores: Scores, region: str, year: int, method: tuple[str, ...] = GWP100) -> float | None:
+    """Generation-based GWP100 of a region's mix in ``year`` (kg/kWh), from the shipped yearly shares."""
+    mixes = pd.read_csv(inventories_dir() / "electricity_mixes.csv.gz", keep_default_na=False)
+    rows = mixes[(mixes["region"] == region) & (mixes["year"] == year)]
+    if rows.empty:
+        return None
+    return float(sum(share * scores.score(code, method) for code, share in zip(rows["technology_activity"], rows["share"])))
+
+
+def test_gwp_within_15_percent_of_published_life_cycle_intensity_for_30_countries(scores, catalog):
+    """Against Electricity Maps' published yearly life-cycle intensities (2023): the same mixes
+    (Electricity Maps' yearly origin shares) with this background's per-technology inventories."""
+    published = _published("Electricity Maps")
+    published = published[published["year"] == 2023]
+    ratios = {}
+    for code, value in zip(published["code"], published["gco2e_per_kwh"]):
+        if code in catalog.regions and catalog.regions[code].kind == "country" and "Electricity Maps" in catalog.regions[code].source:
+            ours = _mix_gwp(scores, code, 2023)
+            if ours is not None and value > 0:
+                ratios[code] = ours * 1000.0 / value
+    within = sorted(code for code, ratio in ratios.items() if abs(ratio - 1.0) <= 0.15)
+    assert len(ratios) >= 60
+    assert len(within) >= 30, f"{len(within)} of {len(ratios)} within 15 %: {within}"
+    assert abs(float(np.median(list(ratios.values()))) - 1.0) < 0.10
+
+
+def test_egrid_subregions_are_measured_combustion_plus_upstream(scores, catalog):
+    """Life-cycle GWP of each eGRID2023 subregion's generation lies above eGRID's measured
+    combustion CO2e (SRC2ERTA) by its fuel chain and infrastructure, and its direct CO2, SO2 and NOx
+    reproduce eGRID's measured output rates."""
+    egrid = pd.read_csv(inventories_dir() / "raw" / "egrid2023_subregions.csv", keep_default_na=False)
+    so2_rows = [scores.lca.dicts.biosphere[flow.id] for flow in bd.Database("biosphere3")
+                if flow["name"] == "Sulfur dioxide" and flow.id in scores.lca.dicts.biosphere]
+    for _, row in egrid[egrid["code"] != "US"].iterrows():
+        region = catalog.region(f"US-{row['code']}")
+        ratio = scores.score(region.mix_activity, GWP100) / (float(row["SRC2ERTA"]) * LB_PER_MWH)
+        assert 1.0 <= ratio <= 1.45, f"{region.code}: life-cycle / combustion CO2e = {ratio:.3f}"
+        so2 = float(scores.inventory(region.mix_activity)[so2_rows].sum())
+        assert so2 >= float(row["SRSO2RTA"]) * LB_PER_MWH * 0.999, f"{region.code}: SO2 below the measured stack rate"
+
+
+def test_aware_weighting_follows_the_country_factor(scores, catalog):
+    """Scarcity-weighted water = volume x the AWARE factor of the region's country: Arizona and
+    Quebec differ by their factors, not only by their volumes."""
+    for code in ("US-SW-AZPS", "CA-QC", "DE", "IN"):
+        region = catalog.region(code)
+        volume, weighted = scores.score(region.electricity_activity, VOLUME), scores.score(region.electricity_activity, AWARE)
+        assert volume == pytest.approx(region.water_l_per_kwh / 1000.0, rel=1e-5)
+        assert weighted == pytest.approx(volume * region.aware_cf, rel=1e-5)
+    assert catalog.region("US-SW-AZPS").aware_cf > 3 * catalog.region("CA-QC").aware_cf
+
+
+def _dc_study(name: str, **datacenter) -> Study:
+    data = minimal_study(name)
+    data["datacenters"] = {"dc": {"profile": "us-average", **datacenter}}
+    return Study.from_dict(data)
+
+
+def _grid_score(study: Study) -> float:
+    build(study)
+    frame = calculate(study)
+    rows = frame[(frame["view"] == "attributional") & (frame["method"] == " | ".join(TRACI_GWP)) & (frame["component"] == "electricity")]
+    return float(rows["score"].sum())
+
+
+def test_a_datacenter_names_a_year_or_a_span(project, scores, catalog):
+    """A year's mix is built from that year's shares; a span is the mean of its years (linearity)."""
+    region = catalog.region("DE")
+    latest = _grid_score(_dc_study("grid latest", region="DE"))
+    by_year = {year: _grid_score(_dc_study(f"grid {year}", region="DE", grid_year=year)) for year in (2019, 2020, 2021, 2022)}
+    span = _grid_score(_dc_study("grid span", region="DE", grid_years=[2019, 2022]))
+    assert span == pytest.approx(sum(by_year.values()) / 4, rel=1e-6)
+    # each year's electricity component scales with its mix's GWP x 1/(1 - losses), as computed by hand here
+    assert latest > 0
+    latest_per_kwh = scores.score(region.electricity_activity, TRACI_GWP)
+    for year, value in by_year.items():
+        expected_per_kwh = _mix_gwp(scores, "DE", year, TRACI_GWP) / (1.0 - region.loss_fraction)
+        assert value / latest == pytest.approx(expected_per_kwh / latest_per_kwh, rel=1e-5)
+    assert len({round(v, 12) for v in by_year.values()}) == 4  # four different mixes, four different scores
+
+
+def test_a_year_without_a_mix_is_refused_naming_field_and_years(project):
+    with pytest.raises(StudyError) as error:
+        _dc_study("grid bad year", region="DE", grid_year=2010)
+    text = str(error.value)
+    assert "grid_year" in text and "2010" in text and "2019" in text
+
+
+def test_cloud_region_and_egrid_acronym_are_aliases(project):
+    assert _grid_score(_dc_study("alias aws", region="aws:us-east-1")) == pytest.approx(
+        _grid_score(_dc_study("alias pjm", region="US-MIDA-PJM")), rel=1e-9)
+    assert _grid_score(_dc_study("alias erct", region="ERCT")) == pytest.approx(
+        _grid_score(_dc_study("alias us-erct", region="US-ERCT")), rel=1e-9)
+
+
+def test_regions_command_lists_every_region_as_csv(bw_dir):
+    result = subprocess.run([sys.executable, "-m", "bw_mllca.cli", "regions", "--format", "csv"],
+                            capture_output=True, text=True, timeout=120, check=True)
+    table = pd.read_csv(StringIO(result.stdout), keep_default_na=False)
+    assert {"code", "name", "kind", "years", "gwp_kg_per_kwh"} <= set(table.columns)
+    assert (table["kind"] == "country").sum() >= 190 and (table["kind"] == "subregion").sum() == 27
+    from bw_mllca import regions
+
+    frame = regions()
+    assert list(table["code"]) == list(frame["code"])
+    assert np.allclose(table["gwp_kg_per_kwh"], frame["gwp_kg_per_kwh"])
+    assert (table["gwp_kg_per_kwh"] > 0).all()
