@@ -123,8 +123,9 @@ class Tables:
         row = {"activity": activity, "input": input_, "amount": f"{amount:.8g}", "unit": unit, "uncertainty_type": "",
                "loc": "", "scale": "", "minimum": "", "maximum": "", "source": source, "year": year, "notes": notes}
         if scale:
-            amount = float(row["amount"])
-            row.update(uncertainty_type=2, loc=f"{math.log(amount):.10g}", scale=f"{scale:.6g}")
+            # bw_mllca's fast engine samples biosphere uncertainty only (impact/engine.py), as the
+            # electricity tables do: the input's sigma is kept in the notes, not in the exchange.
+            row["notes"] = f"{notes}; lognormal sigma {scale:.4g} (not sampled: technosphere)"
         self.technosphere.append(row)
 
     def bio(self, activity: str, flow: str, amount: float, source: str, notes: str, scale: float | None = None, year: int = YEAR) -> None:
@@ -136,7 +137,7 @@ class Tables:
                "maximum": "", "source": source, "year": year, "notes": notes}
         if scale:
             amount = float(row["amount"])
-            row.update(uncertainty_type=2, loc=f"{math.log(amount):.10g}", scale=f"{scale:.6g}")
+            row.update(uncertainty_type=2, loc=repr(math.log(amount)), scale=f"{scale:.6g}")
         self.biosphere.append(row)
 
 
