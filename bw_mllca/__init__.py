@@ -42,6 +42,7 @@ _PUBLIC = {
     "write_results_workbook": "bw_mllca.report.workbook",
     "write_model_card": "bw_mllca.report.model_card",
     "regions": "bw_mllca.listings",
+    "hardware": "bw_mllca.listings",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -15,6 +15,8 @@ from .errors import InventoryDataError
 from .tables import read_rows
 
 REGION_KINDS = ("country", "subregion", "zone")
+HARDWARE_KINDS = ("accelerator", "cpu-server", "host-server", "storage", "network")
+SERVER_KINDS = ("cpu-server", "host-server", "storage", "network")  # what a study's `server` may name
 CATALOG_FILES = ("regions.csv", "region_aliases.csv", "water_scarcity_factors.csv", "datacenters.csv", "hardware.csv")
 
 
@@ -49,22 +51,31 @@ class DatacenterProfile:
 
 @dataclass(frozen=True)
 class HardwareModel:
+    """One catalog device (inventories/hardware.csv, derived by inventories/scripts/build_hardware.py)."""
+
     code: str
     name: str
-    kind: str  # "accelerator" or "server"
-    power_w: float
-    accelerators_per_server: int | None
-    default_lifespan_years: float
+    kind: str  # one of HARDWARE_KINDS
+    power_w: float  # accelerator: TDP; server: non-accelerator draw (W)
+    accelerators_per_server: int | None  # host servers: accelerator slots
+    default_lifespan_years: float  # the device's own lifespan
     manufacture_activity: str
     end_of_life_activity: str
     source: str
+    idle_w: float | None = None  # None: not published
+    mass_kg: float | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def is_server(self) -> bool:
+        return self.kind in SERVER_KINDS
 
 
 @dataclass(frozen=True)
 class Catalog:
     regions: dict[str, Region]  # by canonical code
     datacenters: dict[str, DatacenterProfile]
-    hardware: dict[str, HardwareModel]
+    hardware: dict[str, HardwareModel]  # by code and by alias (aliases map to the same model)
     region_aliases: dict[str, str] = field(default_factory=dict)  # alias -> canonical code
     aware_cf: dict[str, float] = field(default_factory=dict)  # country code or "GLO" -> m3 world-eq/m3
 
@@ -125,12 +136,12 @@ def _load(folder: Path) -> Catalog:
             source=row.text("source"),
         )
         datacenters[profile.profile] = profile
-    hardware = {}
+    hardware: dict[str, HardwareModel] = {}
     for row in read_rows(folder / "hardware.csv"):
         kind = row.text("kind")
-        if kind not in ("accelerator", "server"):
-            raise InventoryDataError(f"{row.where}: kind = {kind!r}, expected 'accelerator' or 'server'")
-        slots = row.number("accelerators_per_server", required=kind == "server")
+        if kind not in HARDWARE_KINDS:
+            raise InventoryDataError(f"{row.where}: kind = {kind!r}, expected one of {HARDWARE_KINDS}")
+        slots = row.number("accelerators_per_server", required=kind == "host-server")
         model = HardwareModel(
             code=row.text("code"),
             name=row.text("name"),
@@ -141,8 +152,14 @@ def _load(folder: Path) -> Catalog:
             manufacture_activity=row.text("manufacture_activity"),
             end_of_life_activity=row.text("end_of_life_activity"),
             source=row.text("source"),
+            idle_w=row.number("idle_w", required=False),
+            mass_kg=row.number("mass_kg", required=False),
+            aliases=tuple(a for a in row.text("aliases", required=False).split("|") if a),
         )
-        hardware[model.code] = model
+        for key in (model.code, *model.aliases):
+            if key in hardware:
+                raise InventoryDataError(f"{row.where}: hardware code or alias {key!r} appears twice")
+            hardware[key] = model
     return Catalog(regions=regions, datacenters=datacenters, hardware=hardware, region_aliases=aliases,
                    aware_cf=aware)
 

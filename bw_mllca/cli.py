@@ -76,6 +76,16 @@ def _parser() -> argparse.ArgumentParser:
     regions.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default table)")
     regions.add_argument("--kind", choices=("country", "subregion", "zone"), default=None, help="only regions of this kind")
 
+    hardware = commands.add_parser(
+        "hardware",
+        help="list the catalog hardware a study may name",
+        description="List every catalog device (code, kind, name, own lifespan, TDP or non-accelerator draw, "
+        "GWP100 of manufacturing one unit, memory, dies, aliases). Needs no project.",
+    )
+    hardware.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default table)")
+    hardware.add_argument("--kind", choices=("accelerator", "cpu-server", "host-server", "storage", "network"), default=None,
+                          help="only devices of this kind")
+
     export = commands.add_parser(
         "export",
         help="export a study's inventory in bw2io's Excel format",
@@ -223,6 +233,18 @@ def _regions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hardware(args: argparse.Namespace) -> int:
+    from .listings import hardware
+
+    table = hardware(args.kind)
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False)
+    else:
+        columns = ["code", "kind", "name", "lifespan_years", "tdp_w", "gwp_kg"]
+        print(table[columns].to_string(index=False, max_colwidth=48))
+    return 0
+
+
 def _quiet_brightway_feedback() -> None:
     """Brightway's info lines ("Using environment variable ...", geocollection notices) are for
     its own users; the command prints its own summary (``--verbose`` shows them). Must run before
@@ -265,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sweep(args)
         if args.command == "regions":
             return _regions(args)
+        if args.command == "hardware":
+            return _hardware(args)
     except BwMllcaError as error:
         reason = "; ".join(line.strip(" -") for line in str(error).splitlines())
         print(f"bw-mllca: error: {reason}", file=sys.stderr)

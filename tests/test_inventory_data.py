@@ -15,8 +15,8 @@ import pytest
 
 INVENTORIES = Path(__file__).resolve().parents[1] / "inventories"
 # biosphere exchange tables (flows linked to biosphere3 by UUID)
-EXCHANGE_FILES = ("electricity_technologies.csv", "hardware_manufacture.csv", "end_of_life.csv")
-ACTIVITY_FILES = ("activities.csv", "electricity_activities.csv")
+EXCHANGE_FILES = ("electricity_technologies.csv", "hardware_biosphere.csv")
+ACTIVITY_FILES = ("electricity_activities.csv", "hardware_activities.csv")  # activities.csv: none at present
 def read(name: str) -> list[dict[str, str]]:
     with open(INVENTORIES / name, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -86,8 +86,7 @@ def test_referenced_activities_exist():
 
 def test_activity_categories_match_their_tables():
     category = {row["code"]: row["category"] for row in activities()}
-    expected = {"electricity_technologies.csv": ("electricity generation",), "hardware_manufacture.csv": ("manufacture",),
-                "end_of_life.csv": ("end of life",)}
+    expected = {"electricity_technologies.csv": ("electricity generation",), "hardware_biosphere.csv": ("manufacture", "end of life")}
     for name, row in all_exchanges():
         assert category[row["activity"]] in expected[name], f"{name}: {row['activity']} has category {category[row['activity']]!r}"
     for row in read("electricity_grid.csv"):
@@ -181,9 +180,9 @@ def test_yearly_mixes_cover_2019_to_2024():
 
 def test_hardware_rows():
     for row in read("hardware.csv"):
-        assert row["kind"] in ("accelerator", "server"), row["kind"]
+        assert row["kind"] in ("accelerator", "cpu-server", "host-server", "storage", "network"), row["kind"]
         assert float(row["power_w"]) > 0 and float(row["default_lifespan_years"]) > 0
-        if row["kind"] == "server":
+        if row["kind"] == "host-server":
             assert int(row["accelerators_per_server"]) > 0
 
 

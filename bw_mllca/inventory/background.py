@@ -23,13 +23,13 @@ from ..tables import Row, read_rows
 from .writer import write_owned_database
 
 BACKGROUND = "mllca background"
-ACTIVITY_TABLES = ("activities.csv", "electricity_activities.csv")
+ACTIVITY_TABLES = ("activities.csv", "electricity_activities.csv", "hardware_activities.csv")
 # biosphere exchanges, linked to biosphere3 by UUID
-EXCHANGE_TABLES = ("electricity_technologies.csv", "hardware_manufacture.csv", "end_of_life.csv")
+EXCHANGE_TABLES = ("electricity_technologies.csv", "hardware_biosphere.csv")
 # biosphere exchanges to bw_mllca's own flows (column flow_code)
 OWN_FLOW_TABLES = ("electricity_water_scarcity.csv",)
 # technosphere exchanges inside the background (column input: an activity code)
-TECHNOSPHERE_TABLES = ("electricity_grid.csv",)
+TECHNOSPHERE_TABLES = ("electricity_grid.csv", "hardware_technosphere.csv")
 CATEGORIES = ("electricity", "electricity mix", "electricity generation", "manufacture", "end of life")
 
 

@@ -7,8 +7,9 @@ amortization (DESIGN.md, "The one idea").
                             --(idle hours)-------------> idle capacity           (w2) data sets
     FU (consumer view)      --> inference batch, idle capacity only (no development)
 
-    accelerator-hour --1/(L u)----> accelerator manufacture, accelerator end of life
-                     --1/(L u n)--> host server manufacture, host server end of life
+    accelerator-hour --1/(L u)----------> accelerator manufacture, accelerator end of life
+                     --1/(L_server u n)--> host server manufacture, host server end of life
+    (a CPU-only node: one server-hour --1/(L_server u)--> server manufacture and end of life)
     IT energy (1 kWh) --PUE--> grid electricity at the meter (which carries off-site water)
                       --WUE/1000--> Water (on-site evaporation, m3)
 
@@ -153,7 +154,8 @@ class _Builder:
         hw: ResolvedHardware = self.hardware[name]
         per_acc = hw.embodied_share_per_accelerator_hour
         per_server = hw.server_share_per_accelerator_hour
-        label = spec.accelerator or "user-given accelerator"
+        label = spec.accelerator or ("CPU-only server " + (spec.server or "") if hw.cpu_only else "user-given accelerator")
+        server_years = hw.server_lifespan_years if hw.server_lifespan_years == hw.server_lifespan_years else hw.lifespan_years
         activity = self.add(
             code,
             f"accelerator-hour, {label}, {hw.accelerators_per_node} per node ({name}; "
@@ -161,13 +163,19 @@ class _Builder:
             "hour",
             mllca_role="accelerator-hour",
             comment=(
-                f"Embodied share of one accelerator for one hour: 1/(lifespan {hw.lifespan_hours:g} h x "
-                f"utilization {hw.utilization:g}) of its manufacture and end of life, and 1/{hw.server_slots} "
-                "of that of its host server (per slot). Energy is not in here: stages consume IT energy directly."
+                (f"CPU-only node: one hour of 1/{hw.server_slots} server, 1/(lifespan {server_years:g} years x "
+                 f"utilization {hw.utilization:g}) of its manufacture and end of life."
+                 if hw.cpu_only else
+                 f"Embodied share of one accelerator for one hour: 1/(lifespan {hw.lifespan_hours:g} h x "
+                 f"utilization {hw.utilization:g}) of its manufacture and end of life, and 1/({hw.server_slots} slots x "
+                 f"the server's own lifespan {server_years:g} years x utilization) of that of its host server.")
+                + " Energy is not in here: stages consume IT energy directly."
             ),
         )
         accelerator = self.catalog.hardware.get(spec.accelerator or "")
-        if spec.manufacture_activity is not None:
+        if hw.cpu_only:
+            pass  # no accelerator: the server share below is the whole embodied hardware
+        elif spec.manufacture_activity is not None:
             self.link(activity, tuple(spec.manufacture_activity), per_acc, "accelerator manufacture (user-linked)", EMBODIED)
         elif accelerator is not None:
             self.link(activity, self.background(accelerator.manufacture_activity), per_acc, "accelerator manufacture", EMBODIED)
@@ -178,7 +186,7 @@ class _Builder:
         if spec.accelerator_end_of_life is not None:
             key = self.embodied_activity(f"eol:{slug(name)}:accelerator", f"accelerator end of life, user-given ({name})", spec.accelerator_end_of_life)
             self.link(activity, key, per_acc, "accelerator end of life", END_OF_LIFE)
-        elif accelerator is not None:
+        elif accelerator is not None and not hw.cpu_only:
             self.link(activity, self.background(accelerator.end_of_life_activity), per_acc, "accelerator end of life", END_OF_LIFE)
         server = self.catalog.hardware.get(spec.server or "")
         if spec.server_embodied is not None:

@@ -6,6 +6,7 @@ inventories/ (hardware TDP and lifespan, datacenter PUE and WUE) and are recorde
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..catalog import Catalog, load_catalog
@@ -25,6 +26,8 @@ class ResolvedHardware:
     server_slots: int  # accelerators one host server carries
     accelerator_power_w: float | None  # average draw per accelerator; None if unknown
     host_power_per_accelerator_w: float  # the host's non-accelerator draw, per accelerator
+    server_lifespan_years: float = float("nan")  # the host server's own lifespan; nan: no server
+    cpu_only: bool = False  # no accelerator: one "accelerator-hour" is one server-hour
 
     @property
     def lifespan_hours(self) -> float:
@@ -32,13 +35,20 @@ class ResolvedHardware:
 
     @property
     def embodied_share_per_accelerator_hour(self) -> float:
-        """Units of one accelerator manufacture carried by one accelerator-hour: 1/(L x u)."""
+        """Units of one accelerator manufacture carried by one accelerator-hour: 1/(L x u); 0 if CPU-only."""
+        if self.cpu_only:
+            return 0.0
         return 1.0 / (self.lifespan_hours * self.utilization)
 
     @property
     def server_share_per_accelerator_hour(self) -> float:
-        """Units of one host server carried by one accelerator-hour: 1/(L x u x slots)."""
-        return self.embodied_share_per_accelerator_hour / self.server_slots
+        """Units of one host server carried by one accelerator-hour: 1/(L_server x u x slots).
+
+        The server is amortized over its own lifespan (catalog default or server_lifespan_years),
+        which falls back to the accelerator's when the study names no catalog server.
+        """
+        lifespan = self.server_lifespan_years if not math.isnan(self.server_lifespan_years) else self.lifespan_years
+        return 1.0 / (lifespan * HOURS_PER_YEAR * self.utilization * self.server_slots)
 
 
 @dataclass(frozen=True)
@@ -52,11 +62,19 @@ def resolve_hardware(name: str, hardware: Hardware, catalog: Catalog | None = No
     catalog = catalog or load_catalog()
     accelerator = catalog.hardware.get(hardware.accelerator or "")
     server = catalog.hardware.get(hardware.server or "")
+    cpu_only = hardware.cpu_only
+    server_lifespan = hardware.server_lifespan_years or (server.default_lifespan_years if server else None)
     lifespan = hardware.lifespan_years or (accelerator.default_lifespan_years if accelerator else None)
+    if cpu_only:
+        lifespan = hardware.lifespan_years or server_lifespan  # the node is its server
+        server_lifespan = lifespan
     power = hardware.power_w if hardware.power_w is not None else (accelerator.power_w if accelerator else None)
     # A catalog host server has a number of accelerator slots; each accelerator-hour carries
     # 1/slots of the server and of its draw, so a node's impacts scale with its accelerator count.
     slots = server.accelerators_per_server if server is not None and server.accelerators_per_server else hardware.accelerators_per_node
+    if cpu_only:
+        slots = hardware.accelerators_per_node  # CPU-only: one server per node, its hours are node-hours / 1
+        power = 0.0 if hardware.power_w is None else hardware.power_w
     if hardware.host_power_w is not None:
         host_per_accelerator = hardware.host_power_w / hardware.accelerators_per_node
     elif server is not None:
@@ -73,6 +91,8 @@ def resolve_hardware(name: str, hardware: Hardware, catalog: Catalog | None = No
         utilization=hardware.utilization,
         accelerator_power_w=power,
         host_power_per_accelerator_w=host_per_accelerator,
+        server_lifespan_years=server_lifespan if server_lifespan is not None else float("nan"),
+        cpu_only=cpu_only,
     )
 
 

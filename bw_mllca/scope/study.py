@@ -156,7 +156,11 @@ class Embodied(Strict):
 
 
 class Hardware(Strict):
-    """A node type: accelerators (count per node), its host server, lifespan and utilization."""
+    """A node type: accelerators (count per node), its host server, lifespan and utilization.
+
+    A CPU-only node names a catalog ``server`` (e.g. a cpu-server) and no accelerator: its
+    "accelerator-hours" are then server-hours (one per node-hour).
+    """
 
     accelerator: Name | None = None  # catalog code (inventories/hardware.csv)
     accelerator_embodied: Embodied | None = None  # instead of a catalog accelerator
@@ -166,6 +170,8 @@ class Hardware(Strict):
     server_embodied: Embodied | None = None
     server_end_of_life: Embodied | None = None
     lifespan_years: Annotated[float, NOT_BOOL, Field(gt=0, le=MAX_LIFESPAN_YEARS, allow_inf_nan=False)] | None = None
+    # The host server's own lifespan (default: the catalog server's); the server is amortized over it.
+    server_lifespan_years: Annotated[float, NOT_BOOL, Field(gt=0, le=MAX_LIFESPAN_YEARS, allow_inf_nan=False)] | None = None
     utilization: Annotated[float, NOT_BOOL, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
     power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
     host_power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=50_000, allow_inf_nan=False)] | None = None
@@ -173,11 +179,17 @@ class Hardware(Strict):
 
     @model_validator(mode="after")
     def _one_accelerator_source(self) -> Hardware:
-        if self.accelerator is None and self.accelerator_embodied is None and self.manufacture_activity is None:
-            raise ValueError("give accelerator (a catalog code), accelerator_embodied or manufacture_activity")
+        if self.accelerator is None and self.accelerator_embodied is None and self.manufacture_activity is None and self.server is None:
+            raise ValueError("give accelerator (a catalog code), accelerator_embodied or manufacture_activity, "
+                             "or only a catalog server for a CPU-only node")
         if self.accelerator is not None and self.accelerator_embodied is not None:
             raise ValueError("give either accelerator or accelerator_embodied, not both")
         return self
+
+    @property
+    def cpu_only(self) -> bool:
+        """No accelerator: the node is its server (accelerator-hours are server-hours)."""
+        return self.accelerator is None and self.accelerator_embodied is None and self.manufacture_activity is None
 
 
 class Datacenter(Strict):

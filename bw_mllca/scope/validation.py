@@ -255,13 +255,15 @@ def _clashes(named: list[tuple[str, str]], reserved: dict[str, str] | None = Non
 
 def _check_hardware(parts: _Parts, catalog: Catalog, problems: list[Problem], notes: list[str]) -> None:
     accelerators = [c for c, h in catalog.hardware.items() if h.kind == "accelerator"]
-    servers = [c for c, h in catalog.hardware.items() if h.kind == "server"]
+    servers = [c for c, h in catalog.hardware.items() if h.is_server]
     for name, hardware in parts.hardware.items():
         path = f"hardware.{name}"
         if hardware.accelerator is not None and hardware.accelerator not in accelerators:
             parts.unknown_codes.add(name)  # its power and lifespan are unknown too: not reported again
             problems.append((f"{path}.accelerator", hardware.accelerator, "unknown accelerator; " + _closest(hardware.accelerator, accelerators)))
         if hardware.server is not None and hardware.server not in servers:
+            if hardware.cpu_only:
+                parts.unknown_codes.add(name)
             problems.append((f"{path}.server", hardware.server, "unknown host server; " + _closest(hardware.server, servers)))
         resolved = resolve_hardware(name, hardware, catalog)
         if math.isnan(resolved.lifespan_years) and name not in parts.unknown_codes:
