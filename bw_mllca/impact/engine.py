@@ -465,7 +465,7 @@ class LinearEngine:
             if key not in cache:
                 e = np.zeros(self.system.A.shape[0])
                 e[self.system.row[self._node_id(key)]] = 1.0
-                x = self.system._lu.solve(e)  # supply of every activity for one unit of the gateway
+                x = self.system.factorization.solve(e)  # supply of every activity for one unit of the gateway
                 cache[key] = np.stack([self.system.characterization[m][entries["rows"]] * x[entries["cols"]]
                                        for m in self.methods])  # (methods, entries)
         k = np.stack([cache[key] for key in keys], axis=-1)  # (methods, entries, gateways)
