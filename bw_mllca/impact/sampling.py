@@ -158,8 +158,8 @@ class BackgroundModel:
         self.D0 = np.asarray(B[:, self.columns].T @ cf)  # (R, methods)
         self.n_methods = cf.shape[1]
 
-        t = technosphere.subset((technosphere.params["uncertainty_type"] > 1)
-                                & (local[technosphere.cols] >= 0))
+        self.t_mask = (technosphere.params["uncertainty_type"] > 1) & (local[technosphere.cols] >= 0)
+        t = technosphere.subset(self.t_mask)
         t_rows, t_cols = local[col_of_row[t.rows]], local[t.cols]
         if np.any(t_rows < 0):  # cannot happen: R is closed under inputs
             raise SamplingError("an uncertain technosphere input of a reachable activity is outside the reach")
@@ -171,8 +171,9 @@ class BackgroundModel:
         np.subtract.at(self.A_static, self.t_position, t.values)
 
         characterized = np.abs(cf).sum(axis=1) > 0
-        b = biosphere.subset((biosphere.params["uncertainty_type"] > 1) & (local[biosphere.cols] >= 0)
-                             & characterized[biosphere.rows])
+        self.b_mask = ((biosphere.params["uncertainty_type"] > 1) & (local[biosphere.cols] >= 0)
+                       & characterized[biosphere.rows])
+        b = biosphere.subset(self.b_mask)
         self.bio = b
         self.b_cols = local[b.cols]
         self.b_cf = cf[b.rows]  # (entries, methods)
