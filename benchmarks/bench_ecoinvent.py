@@ -101,8 +101,9 @@ def main() -> None:
             start = time.perf_counter()
             other = engine.draw_background(args.draws, seed=1, dask=client)
             dask_s = time.perf_counter() - start
+            workers = len(cluster.workers)
         same = np.allclose(other.scores, draw.scores, rtol=1e-9)
-        print(f"Monte Carlo on a local Dask cluster ({len(cluster.workers)} workers): {dask_s:.1f} s, same draws: {same}")
+        print(f"Monte Carlo on a local Dask cluster ({workers} workers): {dask_s:.1f} s, same draws: {same}")
 
     demands = {"fu": {fu.id: 1.0}}
     config = {"impact_categories": methods[:9]}

@@ -47,6 +47,7 @@ ExchangeKey = tuple[Key, Key, str, int]  # (output, input, type, occurrence)
 Value = float | str
 
 REL_TOL = 1e-9  # agreement required between a fitted power law and a probe build
+POINTS_PER_BLOCK = 8_192  # points evaluated together (their temporaries stay in cache)
 
 
 class EngineError(BwMllcaError):
@@ -364,14 +365,29 @@ class LinearEngine:
             for extreme in {float(array.min()), float(array.max())}:
                 study_with(self.study, {parameter: extreme})  # raises StudyError on an invalid value
         if not categorical:
-            return self._evaluate(self._level(numeric, None, None), arrays, n, background, float32)
+            return self._evaluate_chunked(self._level(numeric, None, None), arrays, n, background, float32)
         out = np.empty((n, len(self.methods)))
         cat = np.broadcast_to(cat, (n,))
         for level in dict.fromkeys(cat.tolist()):
             mask = cat == level
             sub = [a if len(a) == 1 else a[mask] for a in arrays]
             draw = background.take(mask) if background is not None else None
-            out[mask] = self._evaluate(self._level(numeric, categorical[0], level), sub, int(mask.sum()), draw, float32)
+            out[mask] = self._evaluate_chunked(self._level(numeric, categorical[0], level), sub, int(mask.sum()), draw,
+                                               float32)
+        return out
+
+    def _evaluate_chunked(self, level: _Level, arrays: list[np.ndarray], n: int, background: BackgroundDraw | None,
+                          float32: bool) -> np.ndarray:
+        """``_evaluate`` over blocks of ``POINTS_PER_BLOCK`` points, written into one output: the
+        temporaries of a block stay in cache, so memory traffic is about the output's own size."""
+        if n <= POINTS_PER_BLOCK:
+            return self._evaluate(level, arrays, n, background, float32)
+        out = np.empty((n, len(self.methods)))
+        for start in range(0, n, POINTS_PER_BLOCK):
+            stop = min(n, start + POINTS_PER_BLOCK)
+            block = [a if len(a) == 1 else a[start:stop] for a in arrays]
+            draw = background.take(slice(start, stop)) if background is not None else None
+            out[start:stop] = self._evaluate(level, block, stop - start, draw, float32)
         return out
 
     def _evaluate(self, level: _Level, arrays: list[np.ndarray], n: int, background: BackgroundDraw | None,
@@ -401,7 +417,7 @@ class LinearEngine:
                 h[g] = background.scores[:, :, i]
         y: dict[Key, np.ndarray] = {}
         for node in reversed(order):
-            total: np.ndarray = np.zeros(len(self.methods))
+            terms = []
             for target, kind, key in edges.get(node, ()):
                 if kind == "biosphere":
                     unit = self.flow_factors(target)
@@ -409,8 +425,8 @@ class LinearEngine:
                     unit = y[target]
                 else:
                     unit = h[target]
-                total = total + _times(amounts[key], unit)
-            y[node] = total
+                terms.append((amounts[key], unit))
+            y[node] = _accumulate(terms, n, len(self.methods))
         return np.array(np.broadcast_to(y[fu], (n, len(self.methods))))
 
     # -- background uncertainty ----------------------------------------------------------------
@@ -473,11 +489,27 @@ class LinearEngine:
         return BackgroundDraw(model.gateway_ids, sample_scores(model, n, seed, dask), seed, tuple(self.methods))
 
 
-def _times(amount: np.ndarray | float, unit: np.ndarray) -> np.ndarray:
-    """amount (scalar or (points,)) x unit ((methods,) or (points, methods))."""
-    if np.ndim(amount) == 0:
-        return float(amount) * unit
-    return amount[:, None] * unit
+def _accumulate(terms: list[tuple[np.ndarray | float, np.ndarray]], n: int, methods: int) -> np.ndarray:
+    """sum of amount x unit over the terms, in place: (methods,) while every term is fixed, else one
+    (points, methods) array that each varying term is added into."""
+    fixed = np.zeros(methods)
+    varying: np.ndarray | None = None
+    for amount, unit in terms:
+        if np.ndim(amount) == 0 and np.ndim(unit) == 1:
+            fixed += float(amount) * unit
+            continue
+        if varying is None:
+            varying = np.zeros((n, methods))
+        if np.ndim(amount) == 0:
+            varying += float(amount) * unit
+        elif np.ndim(unit) == 1:
+            varying += np.multiply.outer(amount, unit)
+        else:
+            varying += amount[:, None] * unit
+    if varying is None:
+        return fixed
+    varying += fixed
+    return varying
 
 
 def _topological(start: Key, edges: Mapping[Key, list], database: str) -> list[Key]:

@@ -166,6 +166,13 @@ class BackgroundModel:
         self.tech = t
         self.t_rows, self.t_cols = t_rows, t_cols
         self.t_position = _positions(block, t_rows, t_cols)
+        # A gateway with no inputs and no drawn entry in its column (a biosphere-only background
+        # process) has a fixed supply: only the others are refined per draw.
+        csc = block.tocsc()
+        drawn_columns = set(t_cols.tolist())
+        self.iterated = np.array([
+            g in drawn_columns or bool(np.any(csc.indices[csc.indptr[g]:csc.indptr[g + 1]] != g))
+            for g in local[self.gateways]], dtype=bool)
         # the static part of A_R: base minus the uncertain entries' base values
         self.A_static = block.data.copy()
         np.subtract.at(self.A_static, self.t_position, t.values)
@@ -216,9 +223,9 @@ class BackgroundModel:
 
     def batch_size(self) -> int:
         """Draws per batch so that one batch's samples and solves fit ``MEMORY_BYTES``."""
-        G = len(self.gateways)
+        G = max(1, int(self.iterated.sum()))
         per_draw = 8 * (3 * self.entries + 8 * len(self.columns) * G + 3 * self.A0.nnz
-                        + 2 * len(self.bio) * G + 2 * self.n_methods * G)
+                        + 2 * len(self.bio) * len(self.gateways) + 2 * self.n_methods * len(self.gateways))
         return int(max(1, min(MAX_BATCH, MEMORY_BYTES // max(per_draw, 1))))
 
     def draw(self, n: int, seed: int | None) -> np.ndarray:
@@ -272,9 +279,13 @@ class BackgroundModel:
         x0 = self.base.solve(e).reshape(nR, 1, G)
         if nt == 0:  # the matrix is fixed: the base supplies are exact
             return self._scores_of(np.broadcast_to(x0, (nR, batch, G)), b_values)
-        if self.scheme is None:
-            self.choose_scheme(t_delta)
-        x, done = self._refine(x0, e, t_delta)
+        x = np.repeat(x0, batch, axis=1)  # (R, batch, G)
+        done = np.ones(batch, dtype=bool)
+        iterated = np.flatnonzero(self.iterated)
+        if len(iterated):
+            if self.scheme is None:
+                self.choose_scheme(t_delta)
+            x[:, :, iterated], done = self._refine(x0[:, :, iterated], e[:, iterated], t_delta)
         h = self._scores_of(x, b_values)
         for j in np.flatnonzero(~done):  # exact: this draw's own factorization
             h[j] = self._direct(t_delta[j], b_values[j])
@@ -288,7 +299,7 @@ class BackgroundModel:
         with the base factors (costly when they fill in). 'jacobi': x <- x + (E - A_draw x) / diag:
         more steps, each one sparse product (the Neumann series of the drawn technosphere)."""
         scheme = scheme or self.scheme
-        batch, nR, G = len(t_delta), len(self.columns), len(self.gateways)
+        batch, nR, G = len(t_delta), len(self.columns), e.shape[1]
         drawn = self._block_diagonal(t_delta)  # (batch x R) square: every draw's own matrix
         rhs = np.tile(e, (batch, 1))  # (batch x R, G), draw-major like ``drawn``
         if scheme == "jacobi":
@@ -328,11 +339,12 @@ class BackgroundModel:
             nt = len(self.tech)
             t_delta = self.draw(8, 0)[:, :nt] * self.tech.factor - self.tech.values
         probe = t_delta[:8]
-        x0 = self.base.solve(self._unit_rhs()).reshape(len(self.columns), 1, -1)
+        e = self._unit_rhs()[:, self.iterated]
+        x0 = self.base.solve(e).reshape(len(self.columns), 1, -1)
         seconds = {}
         for scheme in ("lu", "jacobi"):
             start = time.perf_counter()
-            _, done = self._refine(x0, self._unit_rhs(), probe, scheme)
+            _, done = self._refine(x0, e, probe, scheme)
             seconds[scheme] = (time.perf_counter() - start) if done.all() else np.inf
         self.scheme = min(seconds, key=seconds.get)
         logger.info("background refinement: %s (%s s for %d probe draws)", self.scheme,
