@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 REL_TOL = 1e-12  # change of each supply column, relative to its size, at which refinement stops
 MAX_ITERATIONS = 60  # refinement steps from the base factorization
 MAX_JACOBI_ITERATIONS = 3_000  # Jacobi (Neumann series) steps
+CHECK_EVERY = 4  # Jacobi steps between convergence checks
 MEMORY_BYTES = 256 * 2**20  # working memory of one batch of draws (samples and solves)
 MAX_BATCH = 2_000  # draws per batch at most (also the unit of work of a cluster task)
 
@@ -197,7 +198,7 @@ class BackgroundModel:
     # -- pickling: factorizations stay where they were made ---------------------------------------
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        state["_base"] = state["_work"] = None
+        state["_base"] = state["_work"] = state["_x0"] = state["_b_scatter"] = None
         return state
 
     @property
@@ -215,6 +216,13 @@ class BackgroundModel:
         """Gateway unit scores of the undrawn background (methods, gateways)."""
         x = self.base.solve(self._unit_rhs()).reshape(len(self.columns), -1)
         return self.D0.T @ x
+
+    @property
+    def base_supplies(self) -> np.ndarray:
+        """A_R^-1 E: supplies of every reachable activity per unit of each gateway (R, gateways)."""
+        if getattr(self, "_x0", None) is None:
+            self._x0 = self.base.solve(self._unit_rhs()).reshape(len(self.columns), -1)
+        return self._x0
 
     def _unit_rhs(self) -> np.ndarray:
         e = np.zeros((len(self.columns), len(self.gateways)))
@@ -261,11 +269,18 @@ class BackgroundModel:
     # -- one batch of draws ---------------------------------------------------------------------
     def _scores_of(self, x: np.ndarray, b_values: np.ndarray) -> np.ndarray:
         """h (batch, methods, gateways) from supplies x (R, batch, gateways) and drawn biosphere
-        values (batch, entries): D_static^T x plus each drawn entry's characterized flow."""
-        h = np.einsum("rm,rbg->bmg", self.D_static, x)
-        if len(self.bio):
-            h += np.einsum("be,em,ebg->bmg", b_values, self.b_cf, x[self.b_cols], optimize=True)
-        return h
+        values (batch, entries): h = D_draw^T x, D_draw = D_static + each drawn entry's
+        characterized flow scattered onto its activity."""
+        batch = len(b_values)
+        if not len(self.bio):
+            return np.einsum("rm,rbg->bmg", self.D_static, x)
+        if getattr(self, "_b_scatter", None) is None:
+            nb = len(self.bio)
+            self._b_scatter = sp.csr_matrix((np.ones(nb), (self.b_cols, np.arange(nb))), shape=(len(self.columns), nb))
+        flows = (b_values.T[:, :, None] * self.b_cf[:, None, :]).reshape(len(self.bio), -1)  # (entries, batch x M)
+        drawn = (self._b_scatter @ flows).reshape(len(self.columns), batch, self.n_methods)
+        drawn += self.D_static[:, None, :]
+        return np.einsum("rbm,rbg->bmg", drawn, x)
 
     def _solve_batch(self, values: np.ndarray) -> np.ndarray:
         """Gateway unit scores of a batch of draws: X_draw = A_draw^-1 E (one column per gateway),
@@ -276,7 +291,7 @@ class BackgroundModel:
         t_delta = values[:, :nt] * self.tech.factor - self.tech.values  # matrix-value change (batch, t)
         b_values = values[:, nt:] * self.bio.factor
         e = self._unit_rhs()
-        x0 = self.base.solve(e).reshape(nR, 1, G)
+        x0 = self.base_supplies.reshape(nR, 1, G)
         if nt == 0:  # the matrix is fixed: the base supplies are exact
             return self._scores_of(np.broadcast_to(x0, (nR, batch, G)), b_values)
         x = np.repeat(x0, batch, axis=1)  # (R, batch, G)
@@ -312,9 +327,11 @@ class BackgroundModel:
             limit = MAX_ITERATIONS
         x = np.tile(x0.reshape(nR, G), (batch, 1))
         done = np.zeros(batch, dtype=bool)
-        for _ in range(limit):
+        for iteration in range(limit):
             correction = step(rhs - drawn @ x)
             x += correction
+            if scheme == "jacobi" and iteration % CHECK_EVERY != CHECK_EVERY - 1:
+                continue  # a Jacobi step is cheap next to the check
             change = np.abs(correction).reshape(batch, nR, G).max(axis=1)
             size = np.abs(x).reshape(batch, nR, G).max(axis=1)
             done = np.all(change <= REL_TOL * size, axis=1)
@@ -340,7 +357,7 @@ class BackgroundModel:
             t_delta = self.draw(8, 0)[:, :nt] * self.tech.factor - self.tech.values
         probe = t_delta[:8]
         e = self._unit_rhs()[:, self.iterated]
-        x0 = self.base.solve(e).reshape(len(self.columns), 1, -1)
+        x0 = self.base_supplies[:, self.iterated].reshape(len(self.columns), 1, -1)
         seconds = {}
         for scheme in ("lu", "jacobi"):
             start = time.perf_counter()
