@@ -110,3 +110,9 @@ def test_local_dask_cluster_gives_the_same_draws(linked):
     here = engine.draw_background(300, seed=5)
     there = engine.draw_background(300, seed=5, dask=True)
     assert there.scores == pytest.approx(here.scores, rel=1e-10)
+
+
+def test_a_foreground_without_gateways_draws_nothing(linked):
+    _, engine = linked
+    model = engine.background_model(gateways=[])
+    assert model.sample_scores(5, seed=0).shape == (5, len(engine.methods), 0)

@@ -287,6 +287,8 @@ class BackgroundModel:
         h = D_draw^T X_draw. X is refined from the base supplies until every column changes by less
         than ``REL_TOL`` of its size; a draw that does not converge is factorized itself."""
         batch, nR, G = len(values), len(self.columns), len(self.gateways)
+        if G == 0:  # a foreground that asks the background for nothing
+            return np.zeros((batch, self.n_methods, 0))
         nt = len(self.tech)
         t_delta = values[:, :nt] * self.tech.factor - self.tech.values  # matrix-value change (batch, t)
         b_values = values[:, nt:] * self.bio.factor
