@@ -40,8 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("study", type=Path, help="study file (TOML or YAML)")
     run.add_argument("--out", type=Path, required=True, help="output folder")
-    run.add_argument("--iterations", type=int, default=10_000, help="Monte Carlo iterations (default 10,000)")
+    run.add_argument("--iterations", type=int, default=10_000, help="Monte Carlo iterations (default 10,000; 0: none)")
     run.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
+    run.add_argument("--no-plots", action="store_true", help="skip the PNG/SVG plots (faster)")
+    _dask_argument(run)
 
     compare = commands.add_parser(
         "compare",
@@ -53,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, required=True, help="output folder")
     compare.add_argument("--iterations", type=int, default=2_000, help="Monte Carlo iterations on shared background draws for P(A < B) (default 2,000; 0: none)")
     compare.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
+    compare.add_argument("--no-plots", action="store_true", help="skip the plots (faster)")
+    _dask_argument(compare)
 
     sweep = commands.add_parser(
         "sweep",
@@ -96,6 +100,29 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _dask_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
+                        help="spread the Monte Carlo background draws over a dask.distributed cluster: its "
+                        "scheduler ADDRESS, or a local cluster when no address is given (pip install bw_mllca[dask])")
+
+
+def _dask(args: argparse.Namespace):
+    """None, True (a local cluster) or a scheduler address, from ``--dask``."""
+    value = getattr(args, "dask", None)
+    if value is None:
+        return None
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise ValueError("--dask: dask.distributed is not installed (pip install bw_mllca[dask])") from None
+    return True if value == "local" else value
+
+
+def _check_iterations(iterations: int) -> None:
+    if iterations < 0:
+        raise ValueError(f"--iterations = {iterations}: give 0 (no Monte Carlo) or more")
+
+
 def _use_bw_dir(bw_dir: Path | None) -> None:
     """Point Brightway at ``bw_dir`` before bw2data is imported (it reads BRIGHTWAY2_DIR once)."""
     if bw_dir is not None:
@@ -119,11 +146,14 @@ def _run(args: argparse.Namespace) -> int:
     from .report.files import safe_output_dir
     from .report.outputs import write_run_outputs
 
+    _check_iterations(args.iterations)
+    dask = _dask(args)
     out = safe_output_dir(args.out)
     (study,) = _prepare(args, [args.study])
     system = system_for(study)  # factorized once, for the results and the interpretation
     frame = results_frame(system)
-    written = write_run_outputs(study, frame, out, iterations=args.iterations, seed=args.seed, system=system)
+    written = write_run_outputs(study, frame, out, iterations=args.iterations, seed=args.seed, system=system,
+                                plots_too=not args.no_plots, dask=dask)
     print(f"study {study.study.name!r}: database {study.database_name!r} in project {args.project!r}")
     _print_totals(frame)
     print(f"\nwrote {len(written)} files to {out}")
@@ -149,19 +179,25 @@ def _prepare(args: argparse.Namespace, paths: Sequence[Path]):
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .impact.calculate import calculate
+    from .impact.calculate import results_frame, system_for
+    from .impact.engine import LinearEngine
     from .interpretation.comparison import check_comparable, compare_frames
     from .interpretation.uncertainty import paired_samples
-    from .report import plots
     from .report.files import inside, safe_frame, safe_output_dir
     from .report.workbook import write_table
     from .scope.study import Study
 
+    _check_iterations(args.iterations)
+    dask = _dask(args)
     check_comparable([Study.from_file(path) for path in args.studies])  # refuse before building
     out = safe_output_dir(args.out)
     studies = _prepare(args, args.studies)
-    frames = [calculate(study) for study in studies]
-    samples = paired_samples(studies, args.iterations, args.seed) if args.iterations > 0 else None
+    systems = [system_for(study) for study in studies]  # each study factorized once
+    frames = [results_frame(system) for system in systems]
+    samples = None
+    if args.iterations > 0:
+        engines = [LinearEngine(study, system=system) for study, system in zip(studies, systems)]
+        samples = paired_samples(engines, args.iterations, args.seed, dask=dask)
     result = compare_frames(studies, frames, samples=samples)
     safe_frame(result.differences).to_csv(inside(out, "comparison.csv"), index=False)
     from openpyxl import Workbook
@@ -173,9 +209,11 @@ def _compare(args: argparse.Namespace) -> int:
         write_table(ws, table)
     workbook.save(inside(out, "comparison.xlsx"))
     gwp = result.scores[result.scores["method"].str.contains("GWP100", regex=False)]
-    if len(gwp):
+    if not args.no_plots:
+        from .report import plots
+    if len(gwp) and not args.no_plots:
         plots.comparison_bars(gwp.reset_index(drop=True), out, unit=gwp["unit"].iloc[0])
-    if len(result.pareto):
+    if len(result.pareto) and not args.no_plots:
         first = result.pareto[(result.pareto["impact"] == result.pareto["impact"].iloc[0])
                               & (result.pareto["quality metric"] == result.pareto["quality metric"].iloc[0])]
         plots.pareto(first, out)
@@ -295,6 +333,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (OSError, ValueError) as error:
         print(f"bw-mllca: error: {error}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("bw-mllca: error: out of memory; try fewer --iterations", file=sys.stderr)
         return 2
     return 1  # pragma: no cover - argparse requires a command
 

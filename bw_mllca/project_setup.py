@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import time
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import bw2data as bd
@@ -18,6 +22,50 @@ from .impact.methods import (
 from .inventory.background import BACKGROUND, write_background
 from .inventory.background import required_flow_codes as background_flow_codes
 from .inventory.biosphere import ensure_biosphere, ensure_own_biosphere
+
+
+logger = logging.getLogger(__name__)
+STAMP_FILE = "bw_mllca_setup.json"
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
+def _fingerprint(families: tuple[str, ...], inventories: Path | None) -> str:
+    """What a set-up depends on: package versions, the method families and every data file's size
+    and modification time (inventories/ and methods/). Equal fingerprints: nothing to redo."""
+    from .data_files import inventories_dir, methods_dir
+
+    parts = [_version("bw_mllca"), _version("bw2io"), _version("bw2data"), ",".join(families)]
+    for folder in (Path(inventories) if inventories else inventories_dir(), methods_dir()):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                parts.append(f"{path.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _stamp_path() -> Path:
+    return Path(bd.projects.dir) / STAMP_FILE
+
+
+def _stamped(fingerprint: str) -> dict | None:
+    """The stamp of the last complete set-up, if it matches and what it wrote is still there."""
+    try:
+        stamp = json.loads(_stamp_path().read_text())
+    except (OSError, ValueError):
+        return None
+    if stamp.get("fingerprint") != fingerprint:
+        return None
+    if not all(name in bd.databases for name in stamp.get("databases", [])):
+        return None
+    if not all(tuple(method) in bd.methods for method in stamp.get("methods", [])):
+        return None
+    return stamp
 
 
 @dataclass
@@ -58,6 +106,12 @@ def setup_project(
     """
     started = time.perf_counter()
     bd.projects.set_current(name)
+    fingerprint = _fingerprint(tuple(families), inventories)
+    stamp = _stamped(fingerprint)
+    if stamp is not None:  # set up before from the same data and versions, and still there
+        return SetupReport(project=name, biosphere=stamp["biosphere"], background="unchanged",
+                           methods_unchanged=len(stamp["methods"]), conflicts=stamp.get("conflicts", []),
+                           seconds=time.perf_counter() - started)
     own_methods = project_methods()
     # Only the flows our background and own methods use must exist; a bundled factor whose flow an
     # older user biosphere3 lacks is reported by register_methods instead.
@@ -66,6 +120,15 @@ def setup_project(
     ensure_own_biosphere()
     background = write_background(inventories)
     methods = register_methods(tables)
+    from .inventory.biosphere import BIOSPHERE
+
+    stamp = {"fingerprint": fingerprint, "biosphere": "ours" if biosphere == "created" else biosphere,
+             "databases": [BIOSPHERE, BACKGROUND], "methods": [list(t.name) for t in tables],
+             "conflicts": methods.conflicts}
+    try:
+        _stamp_path().write_text(json.dumps(stamp))
+    except OSError as error:  # a read-only project: check fully next time
+        logger.warning("could not write the set-up stamp %s: %s", _stamp_path(), error)
     return SetupReport(
         project=name,
         biosphere=biosphere,

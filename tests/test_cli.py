@@ -121,3 +121,20 @@ def test_export_writes_a_bw2io_workbook(tmp_path):
     sheet = openpyxl.load_workbook(tmp_path / "inventory.xlsx").active
     first = [c.value for c in next(sheet.iter_rows(max_row=1))]
     assert first[:2] == ["Database", "mllca study: OLMo 2 7B chat assistant"]
+
+
+def test_run_without_monte_carlo_or_plots_and_a_second_run_skips_setup(tmp_path):
+    """--iterations 0 and --no-plots: the results are written, no plot; a second run finds the
+    set-up stamp and writes the same lcia.csv."""
+    study = str(examples_dir() / "olmo2-7b.toml")
+    _run(["run", study, "--out", str(tmp_path / "a"), "--iterations", "0", "--no-plots"], tmp_path)
+    assert (tmp_path / "a" / "lcia.csv").stat().st_size > 0 and (tmp_path / "a" / "results.xlsx").exists()
+    assert not list((tmp_path / "a").glob("*.png"))
+    assert list((tmp_path / "bw").rglob("bw_mllca_setup.json"))
+    _run(["run", study, "--out", str(tmp_path / "b"), "--iterations", "0", "--no-plots"], tmp_path)
+    keys = ["view", "method", "stage", "component"]
+    first, second = (pd.read_csv(tmp_path / name / "lcia.csv").sort_values(keys).reset_index(drop=True)
+                     for name in ("a", "b"))
+    pd.testing.assert_frame_equal(first, second)
+    refused = _run(["run", study, "--out", str(tmp_path / "c"), "--iterations", "-1"], tmp_path, check=False)
+    assert refused.returncode == 2 and "--iterations = -1" in refused.stderr

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..scope.study import Study
 from .methods import TRACI
-from .system import Method, StudySystem
+from .system import COMPONENTS, Method, StudySystem
 
 WATER_METHOD: Method = ("bw_mllca", "water", "consumptive water use")
 DEFAULT_METHODS: tuple[Method, ...] = (*TRACI, WATER_METHOD)
@@ -40,27 +40,28 @@ def results_frame(system: StudySystem, views: Sequence[str] = VIEWS) -> pd.DataF
     """Score per FU, for each view, method, stage and component; rows sum to the FU's score.
 
     Two inventory indicators come as extra rows: electricity at the meter (kWh) per stage, under
-    method 'inventory | electricity at the meter'.
+    method 'inventory | electricity at the meter'. The stages' supplies are solved once, for every
+    method and view (``StudySystem.stage_parts``).
     """
+    stages = system.stages
+    parts, used, kwh = system.stage_parts(stages)
+    labels = [(method_label(m), m[1] if len(m) > 1 else m[0], m[-1], system.method_units[m]) for m in system.methods]
     rows = []
     for view in views:
         fu = system.functional_unit(view)
-        x = system.supply({fu.id: 1.0})
-        for stage in system.stages:
-            runs = float(x[system.col[stage.id]])
+        x = system.foreground_supplies([system.col[fu.id]])[:, 0]
+        for s, stage in enumerate(stages):
+            runs = float(x[system._position[system.col[stage.id]]])
             if runs == 0.0:
                 continue
-            for method in system.methods:
-                parts = system.stage_components(stage, method)
-                for component, unit_score in parts.items():
-                    value = runs * unit_score
-                    rows.append([view, method_label(method), method[1] if len(method) > 1 else method[0],
-                                 method[-1], system.method_units[method], stage.stage, stage.stage_kind,
-                                 component, value])
-            kwh = runs * system.electricity_kwh(stage)
+            for m, (label, category, indicator, unit) in enumerate(labels):
+                for k, component in enumerate(COMPONENTS):
+                    if used[s, k, m]:
+                        rows.append([view, label, category, indicator, unit, stage.stage, stage.stage_kind,
+                                     component, runs * parts[s, k, m]])
             rows.append([view, "inventory | electricity at the meter", "electricity at the meter",
                          "electricity at the meter", "kilowatt hour", stage.stage, stage.stage_kind,
-                         "electricity", kwh])
+                         "electricity", runs * kwh[s]])
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 

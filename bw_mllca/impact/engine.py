@@ -20,10 +20,11 @@ error naming the parameter and the exchange. A categorical parameter (grid regio
 foreground per level. Amounts are rounded to float32 as Brightway stores them (``float32=True``),
 so the engine equals a fresh bw2calc solve of the rebuilt database to round-off.
 
-Background uncertainty (``draw_background``): the technosphere matrix is fixed and the biosphere
-entries are drawn from their stats_arrays distributions, as bw2calc's ``use_distributions=True``
-does. Gateway unit scores are linear in those entries: h(draw) = h + (b(draw) - b) K, with
-K[e, (m, g)] = c_m[row_e] (A^-1)[col_e, g] computed once.
+Background uncertainty (``draw_background``): the technosphere and biosphere entries of the
+background that can reach the gateways are drawn from their stats_arrays distributions, as
+bw2calc's ``use_distributions=True`` does, and each draw's gateway unit scores h(draw) come from a
+re-solve of the drawn background (``sampling.BackgroundModel``), computed once per draw and shared
+by every foreground point of that draw and by every study on the same background.
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import stats_arrays
-from bw_processing import UNCERTAINTY_DTYPE as _DTYPE
 
 from ..errors import BwMllcaError, StudyError
 from ..scope.study import Study
@@ -48,6 +47,7 @@ ExchangeKey = tuple[Key, Key, str, int]  # (output, input, type, occurrence)
 Value = float | str
 
 REL_TOL = 1e-9  # agreement required between a fitted power law and a probe build
+POINTS_PER_BLOCK = 131_072  # points evaluated together (temporaries stay near cache; measured best of 4k-1M)
 
 
 class EngineError(BwMllcaError):
@@ -238,13 +238,19 @@ class _Level:
 
 @dataclass
 class BackgroundDraw:
-    """Draws of the background's uncertain biosphere entries: ``delta`` (draws x entries) = b - b0."""
+    """Draws of the background: ``scores`` (draws, methods, gateways), the unit score of each
+    gateway activity (ids in ``gateways``) per method in each draw."""
 
-    delta: np.ndarray
+    gateways: tuple[int, ...]
+    scores: np.ndarray
     seed: int | None
+    methods: tuple[Method, ...] = ()
 
     def __len__(self) -> int:
-        return self.delta.shape[0]
+        return self.scores.shape[0]
+
+    def take(self, mask: np.ndarray) -> BackgroundDraw:
+        return BackgroundDraw(self.gateways, self.scores[mask], self.seed, self.methods)
 
 
 class LinearEngine:
@@ -273,7 +279,7 @@ class LinearEngine:
         self._levels: dict[tuple, _Level] = {}
         self._gateway_scores: dict[Key, np.ndarray] = {}  # gateway key -> h[m]
         self._flow_factors: dict[Key, np.ndarray] = {}  # flow key -> c[m]
-        self._uncertain: dict | None = None
+        self._models: dict[tuple[int, ...], Any] = {}
 
     # -- structure -----------------------------------------------------------------------------
     def base_values(self, parameters: Sequence[Parameter]) -> list[Value]:
@@ -359,14 +365,29 @@ class LinearEngine:
             for extreme in {float(array.min()), float(array.max())}:
                 study_with(self.study, {parameter: extreme})  # raises StudyError on an invalid value
         if not categorical:
-            return self._evaluate(self._level(numeric, None, None), arrays, n, background, float32)
+            return self._evaluate_chunked(self._level(numeric, None, None), arrays, n, background, float32)
         out = np.empty((n, len(self.methods)))
         cat = np.broadcast_to(cat, (n,))
         for level in dict.fromkeys(cat.tolist()):
             mask = cat == level
             sub = [a if len(a) == 1 else a[mask] for a in arrays]
-            draw = BackgroundDraw(background.delta[mask], background.seed) if background is not None else None
-            out[mask] = self._evaluate(self._level(numeric, categorical[0], level), sub, int(mask.sum()), draw, float32)
+            draw = background.take(mask) if background is not None else None
+            out[mask] = self._evaluate_chunked(self._level(numeric, categorical[0], level), sub, int(mask.sum()), draw,
+                                               float32)
+        return out
+
+    def _evaluate_chunked(self, level: _Level, arrays: list[np.ndarray], n: int, background: BackgroundDraw | None,
+                          float32: bool) -> np.ndarray:
+        """``_evaluate`` over blocks of ``POINTS_PER_BLOCK`` points, written into one output: the
+        temporaries of a block stay in cache, so memory traffic is about the output's own size."""
+        if n <= POINTS_PER_BLOCK:
+            return self._evaluate(level, arrays, n, background, float32)
+        out = np.empty((n, len(self.methods)))
+        for start in range(0, n, POINTS_PER_BLOCK):
+            stop = min(n, start + POINTS_PER_BLOCK)
+            block = [a if len(a) == 1 else a[start:stop] for a in arrays]
+            draw = background.take(slice(start, stop)) if background is not None else None
+            out[start:stop] = self._evaluate(level, block, stop - start, draw, float32)
         return out
 
     def _evaluate(self, level: _Level, arrays: list[np.ndarray], n: int, background: BackgroundDraw | None,
@@ -385,13 +406,18 @@ class LinearEngine:
                     if kind == "technosphere" and target[0] != database}
         h: dict[Key, np.ndarray] = {g: self.gateway_scores(g) for g in gateways}
         if background is not None and gateways:
-            keys = sorted(gateways)
-            delta = self._background_delta(background, keys)  # (points, methods, gateways)
-            for i, g in enumerate(keys):
-                h[g] = h[g] + delta[:, :, i]
+            if background.methods and list(background.methods) != self.methods:
+                raise EngineError("background: drawn for other methods than this engine's")
+            index = {g: i for i, g in enumerate(background.gateways)}
+            for g in gateways:
+                i = index.get(self._node_id(g))
+                if i is None:
+                    raise EngineError(f"background: the draw has no scores for gateway {g}; draw it with "
+                                      "gateways=engine.gateway_keys(values)")
+                h[g] = background.scores[:, :, i]
         y: dict[Key, np.ndarray] = {}
         for node in reversed(order):
-            total: np.ndarray = np.zeros(len(self.methods))
+            terms = []
             for target, kind, key in edges.get(node, ()):
                 if kind == "biosphere":
                     unit = self.flow_factors(target)
@@ -399,30 +425,48 @@ class LinearEngine:
                     unit = y[target]
                 else:
                     unit = h[target]
-                total = total + _times(amounts[key], unit)
-            y[node] = total
+                terms.append((amounts[key], unit))
+            y[node] = _accumulate(terms, n, len(self.methods))
         return np.array(np.broadcast_to(y[fu], (n, len(self.methods))))
 
     # -- background uncertainty ----------------------------------------------------------------
-    def _uncertain_entries(self) -> dict:
-        """The biosphere entries with a distribution (rows, cols, params, values); checks that no
-        technosphere entry and no characterization factor carries one."""
-        if self._uncertain is None:
-            lca = self.system.lca
-            params, _, _ = _distributions(lca.technosphere_mm)
-            if np.any(params["uncertainty_type"] > 1):
-                raise EngineError("the technosphere matrix has uncertain entries: the fast engine samples "
-                                  "biosphere uncertainty only; use bw2calc's MonteCarlo for this background")
-            params, indices, data = _distributions(lca.biosphere_mm)
-            mask = params["uncertainty_type"] > 1
-            foreground_cols = {self.system.col[n.id] for n in self.system.nodes.values()}
-            if any(int(c) in foreground_cols for c in indices["col"][mask]):
-                raise EngineError(f"database {self.system.database!r} has uncertain foreground elementary flows: "
-                                  "the engine varies the foreground through parameters only")
+    def gateway_keys(self, values: Mapping[Parameter, Any] | None = None) -> list[Key]:
+        """The background activities the foreground asks for at these points (every level of a
+        categorical parameter they use), sorted."""
+        values = dict(values or {})
+        numeric = [p for p in values if not p.categorical]
+        categorical = [p for p in values if p.categorical]
+        if categorical:
+            levels = [self._level(numeric, categorical[0], level)
+                      for level in dict.fromkeys(np.atleast_1d(np.asarray(values[categorical[0]], dtype=object)).tolist())]
+        else:
+            levels = [self._level(numeric, None, None)]
+        keys = {key[1] for level in levels for key in level.laws
+                if key[2] == "technosphere" and key[1][0] != level.database}
+        return sorted(keys)
+
+    def background_model(self, gateways: Sequence[Key] | None = None) -> Any:
+        """The part of the background that reaches ``gateways`` (default: the study's own), with
+        its uncertain entries (``sampling.BackgroundModel``); made once per gateway set."""
+        from .sampling import BackgroundModel, matrix_entries
+
+        ids = tuple(sorted(self._node_id(g) for g in (gateways if gateways is not None else self.gateway_keys())))
+        if ids not in self._models:
+            system = self.system
+            technosphere, biosphere = matrix_entries(system.lca.technosphere_mm), matrix_entries(system.lca.biosphere_mm)
+            foreground = np.array(sorted(system.col[n.id] for n in system.nodes.values()))
+            for name, entries in (("technosphere", technosphere), ("elementary", biosphere)):
+                uncertain = entries.cols[entries.params["uncertainty_type"] > 1]
+                if np.isin(uncertain, foreground).any():
+                    raise EngineError(f"database {system.database!r} has uncertain foreground {name} exchanges: "
+                                      "the engine varies the foreground through parameters only")
             self._check_characterization()
-            self._uncertain = {"rows": indices["row"][mask].astype(int), "cols": indices["col"][mask].astype(int),
-                               "params": params[mask].copy(), "values": data[mask].astype(float), "K": {}}
-        return self._uncertain
+            cf = np.column_stack([system.characterization[m] for m in self.methods])
+            self._models[ids] = BackgroundModel(system.A, system.B, cf, system._col_of_row,
+                                                [system.col[i] for i in ids], technosphere, biosphere,
+                                                excluded=foreground)
+            self._models[ids].gateway_ids = ids
+        return self._models[ids]
 
     def _check_characterization(self) -> None:
         import bw2data as bd
@@ -433,75 +477,39 @@ class LinearEngine:
                     raise EngineError(f"method {method!r} has uncertain characterization factors: not sampled by "
                                       "the fast engine; use bw2calc's MonteCarlo")
 
-    def draw_background(self, n: int, seed: int | None = None) -> BackgroundDraw:
-        """``n`` draws of the background's uncertain biosphere entries (seeded: reproducible)."""
-        entries = self._uncertain_entries()
-        params = entries["params"]
-        rng = np.random.RandomState(seed)
-        draws = np.empty((n, len(params)))
-        for kind in np.unique(params["uncertainty_type"]):
-            which = params["uncertainty_type"] == kind
-            distribution = stats_arrays.uncertainty_choices[int(kind)]
-            draws[:, which] = distribution.random_variables(params[which], n, rng).T
-        return BackgroundDraw(draws - entries["values"], seed)
+    def draw_background(self, n: int, seed: int | None = None, gateways: Sequence[Key] | None = None,
+                        dask: Any = None) -> BackgroundDraw:
+        """``n`` seeded draws of the background (technosphere and biosphere entries that reach the
+        gateways) and the gateway unit scores each gives. ``gateways``: default the study's own
+        (``gateway_keys``). ``dask``: a ``distributed.Client`` (or True for a local cluster) to
+        spread the draws over; the result is the same as without."""
+        from .distributed import sample_scores
 
-    def background_entry_ids(self) -> list[tuple[int, int]]:
-        """(elementary flow id, activity id) of each uncertain background entry, in draw order:
-        what lets two engines share one draw of the same background (``shared_background_draws``)."""
-        entries = self._uncertain_entries()
-        flows = self.system.lca.dicts.biosphere.reversed
-        activities = self.system.lca.dicts.activity.reversed
-        return [(int(flows[r]), int(activities[c])) for r, c in zip(entries["rows"], entries["cols"])]
-
-    def background_from_values(self, values: np.ndarray, seed: int | None = None) -> BackgroundDraw:
-        """A draw given as sampled values (draws x entries, in ``background_entry_ids`` order)."""
-        return BackgroundDraw(np.asarray(values, dtype=float) - self._uncertain_entries()["values"], seed)
-
-    def _background_delta(self, background: BackgroundDraw, keys: list[Key]) -> np.ndarray:
-        """Change of each gateway's unit score per draw: (draws, methods, gateways)."""
-        entries = self._uncertain_entries()
-        cache = entries["K"]
-        for key in keys:
-            if key not in cache:
-                e = np.zeros(self.system.A.shape[0])
-                e[self.system.row[self._node_id(key)]] = 1.0
-                x = self.system._lu.solve(e)  # supply of every activity for one unit of the gateway
-                cache[key] = np.stack([self.system.characterization[m][entries["rows"]] * x[entries["cols"]]
-                                       for m in self.methods])  # (methods, entries)
-        k = np.stack([cache[key] for key in keys], axis=-1)  # (methods, entries, gateways)
-        m, e, g = k.shape
-        return (background.delta @ k.transpose(1, 0, 2).reshape(e, m * g)).reshape(-1, m, g)
+        model = self.background_model(gateways)
+        return BackgroundDraw(model.gateway_ids, sample_scores(model, n, seed, dask), seed, tuple(self.methods))
 
 
-def _times(amount: np.ndarray | float, unit: np.ndarray) -> np.ndarray:
-    """amount (scalar or (points,)) x unit ((methods,) or (points, methods))."""
-    if np.ndim(amount) == 0:
-        return float(amount) * unit
-    return amount[:, None] * unit
-
-
-def _distributions(matrix: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(stats_arrays parameters, (row, col) matrix indices, static values) of every entry of a
-    bw2calc mapped matrix, as its datapackages store them (whether or not the LCA samples them)."""
-    params, indices, data = [], [], []
-    for group in matrix.groups:
-        if group.empty:
+def _accumulate(terms: list[tuple[np.ndarray | float, np.ndarray]], n: int, methods: int) -> np.ndarray:
+    """sum of amount x unit over the terms, in place: (methods,) while every term is fixed, else one
+    (points, methods) array that each varying term is added into."""
+    fixed = np.zeros(methods)
+    varying: np.ndarray | None = None
+    for amount, unit in terms:
+        if np.ndim(amount) == 0 and np.ndim(unit) == 1:
+            fixed += float(amount) * unit
             continue
-        values = np.asarray(group.data_current, dtype=float)
-        if group.has_distributions:
-            dist = group.apply_masks(group.get_resource_by_suffix("distributions"))
+        if varying is None:
+            varying = np.zeros((n, methods))
+        if np.ndim(amount) == 0:
+            varying += float(amount) * unit
+        elif np.ndim(unit) == 1:
+            varying += np.multiply.outer(amount, unit)
         else:
-            dist = np.zeros(len(values), dtype=_DTYPE)
-            dist["uncertainty_type"] = 0
-            dist["loc"] = values
-        if len(dist) != len(values):
-            raise EngineError(f"{group.label}: {len(dist)} distributions for {len(values)} values")
-        params.append(dist)
-        rc = np.empty(len(values), dtype=[("row", int), ("col", int)])
-        rc["row"], rc["col"] = group.row_masked, group.col_masked
-        indices.append(rc)
-        data.append(values)
-    return np.concatenate(params), np.concatenate(indices), np.concatenate(data)
+            varying += amount[:, None] * unit
+    if varying is None:
+        return fixed
+    varying += fixed
+    return varying
 
 
 def _topological(start: Key, edges: Mapping[Key, list], database: str) -> list[Key]:

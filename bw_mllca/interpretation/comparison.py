@@ -90,15 +90,20 @@ def compare_studies(
 ) -> Comparison:
     """Build, calculate and compare studies on the same FU; with ``iterations`` > 0, P(A < B) per
     category comes from Monte Carlo on shared draws of the common background data."""
-    from ..impact.calculate import calculate
+    from ..impact.calculate import results_frame, system_for
+    from ..impact.engine import LinearEngine
     from ..inventory.foreground import build
     from .uncertainty import paired_samples
 
     check_comparable(studies)  # before anything is built
     for study in studies:
         build(study)
-    frames = [calculate(study, methods=methods) for study in studies]
-    samples = paired_samples(studies, iterations, seed, methods, view) if iterations > 0 else None
+    systems = [system_for(study, methods) for study in studies]  # each study factorized once
+    frames = [results_frame(system) for system in systems]
+    samples = None
+    if iterations > 0:
+        engines = [LinearEngine(study, view=view, system=system) for study, system in zip(studies, systems)]
+        samples = paired_samples(engines, iterations, seed, view=view)
     return compare_frames(studies, frames, view, samples)
 
 

@@ -1,10 +1,13 @@
 """Monte Carlo uncertainty: background distributions and user-given parameter distributions.
 
-The background's biosphere exchanges carry stats_arrays distributions (inventories/*.csv:
-lognormal, triangular); user parameters get a ``Distribution``. Every iteration is one point of the
-fast engine, so 10,000 iterations take well under a second. Seeded: the same seed gives the same
-samples (draws are made in fixed chunks of ``CHUNK`` iterations, so results do not depend on the
-progress bar or on the machine).
+The background's technosphere and biosphere exchanges carry stats_arrays distributions
+(inventories/*.csv: lognormal, triangular; ecoinvent on most exchanges); user parameters get a
+``Distribution``. Each iteration draws the background entries that can reach the study's gateway
+activities and re-solves that part of the background once (``impact.sampling``); the foreground is
+one point of the fast engine. ``dask``: spread the background draws over a ``dask.distributed``
+cluster. Seeded: the same seed gives the same samples (draws are made in fixed chunks of ``CHUNK``
+iterations, batched by memory inside, so results do not depend on the progress bar, the machine or
+the cluster).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from ..impact.calculate import method_label
 from ..impact.engine import LinearEngine, Method, Parameter, engine_for
 from ..scope.study import Study
 
-CHUNK = 10_000  # iterations per engine call (memory: CHUNK x background entries x 8 bytes)
+CHUNK = 10_000  # iterations per engine call (the background is drawn in memory-sized batches inside)
 PERCENTILES = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
 
 
@@ -108,12 +111,14 @@ class MonteCarloResult:
 def monte_carlo(target: LinearEngine | Study | str, iterations: int = 10_000, seed: int = 0,
                 parameters: Mapping[Parameter, Distribution] | None = None, background: bool = True,
                 methods: Sequence[Method] | None = None, view: str = "attributional",
-                progress: bool | None = None) -> MonteCarloResult:
+                progress: bool | None = None, dask: Any = None) -> MonteCarloResult:
     """Monte Carlo of the FU's score per category.
 
-    ``background``: draw the background exchanges from their distributions (as bw2calc's
-    ``use_distributions=True``). ``parameters``: user distributions of study parameters (at most
-    one categorical). ``progress``: a tqdm bar (None: shown on a terminal only).
+    ``background``: draw the background exchanges (technosphere and biosphere) from their
+    distributions (as bw2calc's ``use_distributions=True``). ``parameters``: user distributions of
+    study parameters (at most one categorical). ``progress``: a tqdm bar (None: shown on a terminal
+    only). ``dask``: a ``distributed.Client``, a scheduler address, or True (a local cluster) to
+    spread the background draws over; same result as without.
     """
     if iterations < 1:
         raise ValueError(f"iterations = {iterations!r}: give at least 1")
@@ -133,7 +138,10 @@ def monte_carlo(target: LinearEngine | Study | str, iterations: int = 10_000, se
             values = {p: d.sample(rng, n) for p, d in parameters.items()}
             for p, v in values.items():
                 drawn[p.name].append(v)
-            draw = engine.draw_background(n, int(seeds[2 * c + 1].generate_state(1)[0])) if background else None
+            draw = None
+            if background:
+                draw = engine.draw_background(n, int(seeds[2 * c + 1].generate_state(1)[0]),
+                                              gateways=engine.gateway_keys(values), dask=dask)
             if draw is None and not values:
                 out[start:stop] = engine.scores()[0]
             else:
@@ -145,42 +153,30 @@ def monte_carlo(target: LinearEngine | Study | str, iterations: int = 10_000, se
                             {name: np.concatenate(v) for name, v in drawn.items()})
 
 
-def shared_background_draws(engines: Sequence[LinearEngine], iterations: int, seed: int = 0) -> list:
-    """One draw of the background, shared by several engines (common random numbers).
-
-    Entries are matched by (elementary flow, activity): a background exchange that two systems
-    both use gets the same sampled value in both, so their difference reflects only what differs.
-    """
-    import stats_arrays
-
-    union: dict[tuple[int, int], np.void] = {}
-    per_engine = []
-    for engine in engines:
-        ids = engine.background_entry_ids()
-        params = engine._uncertain_entries()["params"]
-        for key, row in zip(ids, params):
-            union.setdefault(key, row)
-        per_engine.append(ids)
-    keys = list(union)
-    if not keys:
-        return [engine.background_from_values(np.empty((iterations, 0)), seed) for engine in engines]
-    params = np.array([union[k] for k in keys], dtype=next(iter(union.values())).dtype)
-    rng = np.random.RandomState(seed)
-    draws = np.empty((iterations, len(keys)))
-    for kind in np.unique(params["uncertainty_type"]):
-        which = params["uncertainty_type"] == kind
-        draws[:, which] = stats_arrays.uncertainty_choices[int(kind)].random_variables(params[which], iterations, rng).T
-    position = {k: i for i, k in enumerate(keys)}
-    return [engine.background_from_values(draws[:, [position[k] for k in ids]], seed)
-            for engine, ids in zip(engines, per_engine)]
+def shared_background_draws(engines: Sequence[LinearEngine], iterations: int, seed: int = 0,
+                            dask: Any = None) -> list:
+    """One draw of the background, shared by several engines (common random numbers): the
+    background is drawn and re-solved once per iteration for the union of their gateways, so what
+    the systems share gets the same value in each and their difference reflects only what differs.
+    The engines must use the same methods and the same background (the first engine's system)."""
+    first = engines[0]
+    for engine in engines[1:]:
+        if engine.methods != first.methods:
+            raise ValueError("engines: shared draws need the same methods in every engine")
+    gateways = sorted({key for engine in engines for key in engine.gateway_keys()})
+    for key in gateways:
+        first._column(key)  # EngineError when a gateway is not in the first engine's background
+    draw = first.draw_background(iterations, seed, gateways=gateways, dask=dask)
+    return [draw] * len(engines)
 
 
-def paired_samples(studies: Sequence[Study], iterations: int = 2_000, seed: int = 0,
-                   methods: Sequence[Method] | None = None, view: str = "attributional") -> list[pd.DataFrame]:
-    """Monte Carlo scores of several studies on shared background draws: one frame per study,
-    rows = iterations, columns = method labels (method unit per FU)."""
+def paired_samples(studies: Sequence[Study | LinearEngine], iterations: int = 2_000, seed: int = 0,
+                   methods: Sequence[Method] | None = None, view: str = "attributional",
+                   dask: Any = None) -> list[pd.DataFrame]:
+    """Monte Carlo scores of several studies (or their engines) on shared background draws: one
+    frame per study, rows = iterations, columns = method labels (method unit per FU)."""
     engines = [engine_for(study, methods, view) for study in studies]
-    draws = shared_background_draws(engines, iterations, seed)
+    draws = shared_background_draws(engines, iterations, seed, dask)
     frames = []
     for engine, draw in zip(engines, draws):
         scores = engine.scores(background=draw)

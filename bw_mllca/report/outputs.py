@@ -16,7 +16,6 @@ from ..interpretation.contribution import dominance_table, significant_issues
 from ..interpretation.sensitivity import tornado
 from ..interpretation.uncertainty import monte_carlo
 from ..scope.study import Study
-from . import plots
 from .files import inside, safe_frame, safe_output_dir
 from .model_card import write_model_card
 from .workbook import write_results_workbook
@@ -39,21 +38,23 @@ class Interpretation:
 
 
 def interpret(study: Study, frame: pd.DataFrame, iterations: int = 10_000, seed: int = 0,
-              system: StudySystem | None = None) -> Interpretation:
-    """All interpretation tables for the attributional view; Monte Carlo seeded with ``seed``.
+              system: StudySystem | None = None, dask=None) -> Interpretation:
+    """All interpretation tables for the attributional view; Monte Carlo seeded with ``seed``
+    (``iterations`` 0: none, the uncertainty table is empty; ``dask``: a cluster for its draws).
     ``system``: the study's factorized system if the caller has one (not built twice)."""
     engine = LinearEngine(study, system=system)
     lifetime = study.use.total_queries
     sweep = np.logspace(np.log10(lifetime) - 2, np.log10(lifetime) + 2, 81)
     done = completeness(study, frame)
-    result = monte_carlo(engine, iterations=iterations, seed=seed, progress=None)
+    uncertainty = (monte_carlo(engine, iterations=iterations, seed=seed, progress=None, dask=dask).summary()
+                   if iterations > 0 else pd.DataFrame(columns=["method", "unit", "deterministic", "mean", "sd"]))
     return Interpretation(
         significant_issues=significant_issues(frame),
         dominance=dominance_table(frame),
         break_even=break_even(frame, study),
         amortization=amortization_curve(frame, sweep, study),
         tornado=tornado(engine),
-        uncertainty=result.summary(),
+        uncertainty=uncertainty,
         completeness=done.stages,
         estimated_share=done.estimated_share,
     )
@@ -68,10 +69,11 @@ def _gwp(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: int = 10_000, seed: int = 0,
-                      system: StudySystem | None = None) -> list[Path]:
-    """lcia.csv, results.xlsx, model_card.md/.json and the plots (PNG and SVG) of one study."""
+                      system: StudySystem | None = None, plots_too: bool = True, dask=None) -> list[Path]:
+    """lcia.csv, results.xlsx, model_card.md/.json and (``plots_too``) the plots (PNG and SVG) of
+    one study."""
     out = safe_output_dir(out)
-    found = interpret(study, frame, iterations, seed, system)
+    found = interpret(study, frame, iterations, seed, system, dask)
     written = [inside(out, "lcia.csv")]
     safe_frame(frame).to_csv(written[0], index=False)  # CSV has no cell types: prefix formula-like text
     sheets = {
@@ -85,6 +87,10 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
     }
     written.append(write_results_workbook(inside(out, "results.xlsx"), study, frame, sheets))
     written += write_model_card(study, frame, out, found.uncertainty)
+    if not plots_too:
+        return written
+    from . import plots  # matplotlib: imported only when plots are written
+
     written += plots.stage_bars(frame, out)
     curve = _gwp(found.amortization).rename(columns={"use_per_fu": "inference"})
     point = _gwp(found.break_even)
