@@ -13,7 +13,9 @@ from .methods import TRACI
 from .system import COMPONENTS, Method, StudySystem
 
 WATER_METHOD: Method = ("bw_mllca", "water", "consumptive water use")
-DEFAULT_METHODS: tuple[Method, ...] = (*TRACI, WATER_METHOD)
+# the same water weighted with the AWARE factor of the country where it is consumed
+WATER_SCARCITY_METHOD: Method = ("bw_mllca", "water", "AWARE scarcity-weighted water use")
+DEFAULT_METHODS: tuple[Method, ...] = (*TRACI, WATER_METHOD, WATER_SCARCITY_METHOD)
 VIEWS = ("attributional", "consumer")
 
 RESULT_COLUMNS = ["view", "method", "category", "indicator", "unit", "stage", "stage_kind", "component", "score"]

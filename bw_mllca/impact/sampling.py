@@ -325,7 +325,7 @@ class BackgroundModel:
         else:
             def step(r: np.ndarray) -> np.ndarray:  # the base factors, every draw as right-hand sides
                 stacked = r.reshape(batch, nR, G).transpose(1, 0, 2).reshape(nR, batch * G)
-                return self.base.solve(stacked).reshape(nR, batch, G).transpose(1, 0, 2).reshape(batch * nR, G)
+                return self.base.solve(stacked, refine=False).reshape(nR, batch, G).transpose(1, 0, 2).reshape(batch * nR, G)
             limit = MAX_ITERATIONS
         x = np.tile(x0.reshape(nR, G), (batch, 1))
         done = np.zeros(batch, dtype=bool)

@@ -68,19 +68,31 @@ class Factorization:
         finally:
             solver.set_iparm(12, 0)
 
-    def solve(self, b: np.ndarray) -> np.ndarray:
-        """x with A x = b."""
-        b = np.asarray(b, dtype=np.float64)
-        if self.pardiso:
-            return self._phase(33, b.reshape(self.shape[0], -1)).reshape(b.shape)
-        return self._lu.solve(b, trans="T")
+    def solve(self, b: np.ndarray, refine: bool = True) -> np.ndarray:
+        """x with A x = b (one step of iterative refinement unless ``refine`` is False)."""
+        return self._solve(np.asarray(b, dtype=np.float64), transposed=False, refine=refine)
 
-    def solve_transposed(self, b: np.ndarray) -> np.ndarray:
-        """y with A^T y = b."""
-        b = np.asarray(b, dtype=np.float64)
+    def solve_transposed(self, b: np.ndarray, refine: bool = True) -> np.ndarray:
+        """y with A^T y = b (one step of iterative refinement unless ``refine`` is False)."""
+        return self._solve(np.asarray(b, dtype=np.float64), transposed=True, refine=refine)
+
+    def _raw(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
         if self.pardiso:
-            return self._phase(33, b.reshape(self.shape[0], -1), transposed=True).reshape(b.shape)
-        return self._lu.solve(b)
+            return self._phase(33, rhs, transposed=transposed)
+        # the factors are of A^T: A^T y = b is the plain solve, A x = b the transposed one
+        return self._lu.solve(rhs) if transposed else self._lu.solve(rhs, trans="T")
+
+    def _solve(self, b: np.ndarray, transposed: bool, refine: bool) -> np.ndarray:
+        """Technosphere matrices are badly scaled (amounts from 1e-10 to 1e6 in one row): pivoting
+        on A^T, SuperLU leaves up to ~1e-7 relative error, and pypardiso's pivot perturbation ~1e-9.
+        One residual correction (x += solve(b - A x)) brings the result back to round-off, for the
+        price of one more solve with the same factors."""
+        rhs = b.reshape(self.shape[0], -1)
+        x = self._raw(rhs, transposed)
+        if refine:
+            matrix = self._csr.T if transposed else self._csr
+            x = x + self._raw(rhs - matrix @ x, transposed)
+        return x.reshape(b.shape)
 
     def refactor(self, data: np.ndarray) -> None:
         """Factorize anew, in place, the matrix with this pattern and values ``data`` (aligned
