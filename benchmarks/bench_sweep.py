@@ -6,6 +6,9 @@ Plain Brightway: re-solve per point, timed on a sample of points and extrapolate
       lcia for 9 categories (switch_method);
   (b) the favourable in-memory form: edit the technosphere matrix entry, lca.lci_calculation()
       (one solve), and the 9 characterized sums with preloaded characterization matrices.
+Also a 10^4-point sweep of use.idle_share (not a power law: idle hours are busy x s / (1 - s)),
+first call on a fresh engine (probe builds included) and warm; target: seconds, not minutes.
+(``--idle-only`` runs just that part.)
 """
 
 from __future__ import annotations
@@ -23,7 +26,26 @@ POINTS = 1_000_000
 SAMPLE_DB, SAMPLE_MATRIX = 20, 200
 
 
+IDLE_POINTS = 10_000
+
+
+def idle_share_sweep(study, methods) -> None:
+    from bw_mllca.impact.engine import LinearEngine
+    from bw_mllca.interpretation.parameters import idle_share
+
+    shares = np.linspace(0.0, 0.95, IDLE_POINTS)
+    engine = LinearEngine(study, methods)
+    cold, _ = timed(lambda: engine.scores({idle_share(): shares}))  # fits the rational law: probe builds
+    warm, times = timed(lambda: engine.scores({idle_share(): shares}), repeat=5)
+    tabulated = any(level.tabulated for level in engine._levels.values())
+    print(f"engine: idle_share sweep {IDLE_POINTS:,} points x {len(methods)} categories: first call {cold:.3f} s, "
+          f"warm best {warm:.4f} s, runs {[round(t, 4) for t in times]} (tabulated: {tabulated})")
+    report("idle_share sweep 1e4 x 9", first_call_s=cold, warm_s=warm, tabulated=tabulated, target_s=10.0)
+
+
 def main() -> None:
+    import sys
+
     import bw2calc as bc
     import bw2data as bd
 
@@ -33,6 +55,9 @@ def main() -> None:
 
     study = olmo_project()
     methods = list(TRACI)
+    idle_share_sweep(study, methods)
+    if "--idle-only" in sys.argv:
+        return
     setup, _ = timed(lambda: LinearEngine(study, methods))
     engine = LinearEngine(study, methods)
     lifetimes = np.logspace(8, 12, POINTS)

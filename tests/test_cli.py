@@ -35,7 +35,7 @@ def test_help(command):
 
 
 def test_run_olmo_example_writes_tidy_lcia_csv(tmp_path):
-    result = _run(["run", str(examples_dir() / "olmo2-7b.toml"), "--out", str(tmp_path / "out")], tmp_path)
+    result = _run(["run", str(examples_dir() / "olmo2-7b.toml"), "--out", str(tmp_path / "out"), "--plots"], tmp_path)
     frame = pd.read_csv(tmp_path / "out" / "lcia.csv")
     assert {"view", "method", "category", "unit", "stage", "component", "score"} <= set(frame.columns)
     gwp = frame[(frame.view == "attributional") & frame.method.str.contains("GWP100")]
@@ -124,10 +124,10 @@ def test_export_writes_a_bw2io_workbook(tmp_path):
 
 
 def test_run_without_monte_carlo_or_plots_and_a_second_run_skips_setup(tmp_path):
-    """--iterations 0 and --no-plots: the results are written, no plot; a second run finds the
-    set-up stamp and writes the same lcia.csv."""
+    """--iterations 0 and no --plots: the results are written, no plot; a second run (with the
+    old --no-plots, now a no-op) finds the set-up stamp and writes the same lcia.csv."""
     study = str(examples_dir() / "olmo2-7b.toml")
-    _run(["run", study, "--out", str(tmp_path / "a"), "--iterations", "0", "--no-plots"], tmp_path)
+    _run(["run", study, "--out", str(tmp_path / "a"), "--iterations", "0"], tmp_path)
     assert (tmp_path / "a" / "lcia.csv").stat().st_size > 0 and (tmp_path / "a" / "results.xlsx").exists()
     assert not list((tmp_path / "a").glob("*.png"))
     assert list((tmp_path / "bw").rglob("bw_mllca_setup.json"))
@@ -136,5 +136,8 @@ def test_run_without_monte_carlo_or_plots_and_a_second_run_skips_setup(tmp_path)
     first, second = (pd.read_csv(tmp_path / name / "lcia.csv").sort_values(keys).reset_index(drop=True)
                      for name in ("a", "b"))
     pd.testing.assert_frame_equal(first, second)
+    assert not list((tmp_path / "b").glob("*.png"))
     refused = _run(["run", study, "--out", str(tmp_path / "c"), "--iterations", "-1"], tmp_path, check=False)
     assert refused.returncode == 2 and "--iterations = -1" in refused.stderr
+    both = _run(["run", study, "--out", str(tmp_path / "d"), "--plots", "--no-plots"], tmp_path, check=False)
+    assert both.returncode == 2 and "--plots" in both.stderr

@@ -13,7 +13,7 @@ from scipy import stats
 
 from bw_mllca import Study, build
 from bw_mllca.errors import StudyError
-from bw_mllca.impact.engine import EngineError, LinearEngine, study_dict, study_with
+from bw_mllca.impact.engine import LinearEngine, Parameter, study_dict, study_with
 from bw_mllca.impact.methods import TRACI, TRACI_GWP100
 from bw_mllca.interpretation import parameters as P
 from bw_mllca.interpretation.uncertainty import monte_carlo, uniform
@@ -22,7 +22,7 @@ from studies import HOURS_PER_YEAR, minimal_study
 
 OLMO = Path(__file__).resolve().parents[1] / "examples" / "olmo2-7b.toml"
 PARAMETERS = [P.lifetime_queries(), P.lifespan_years(), P.utilization(), P.pue(), P.wue(), P.grid_region(),
-              P.batch_size(), P.training_energy_factor()]
+              P.batch_size(), P.training_energy_factor(), P.idle_share(), P.idle_power_w()]
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,7 @@ def _random_point(rng: np.random.Generator) -> dict:
         PARAMETERS[0]: 10 ** rng.uniform(8, 12), PARAMETERS[1]: rng.uniform(1, 10), PARAMETERS[2]: rng.uniform(0.05, 1),
         PARAMETERS[3]: rng.uniform(1.0, 2.0), PARAMETERS[4]: rng.uniform(0, 3), PARAMETERS[5]: str(rng.choice(["SRVC", "CAMX", "FR", "SE", "ERCT"])),
         PARAMETERS[6]: rng.uniform(1, 10_000), PARAMETERS[7]: rng.uniform(0.2, 3),
+        PARAMETERS[8]: rng.uniform(0, 0.9), PARAMETERS[9]: rng.uniform(0, 700),
     }
 
 
@@ -148,7 +149,65 @@ def test_invalid_value_names_field_and_value(olmo):
     assert "region" in str(error.value) and "ATLANTIS" in str(error.value)
 
 
-def test_parameter_that_is_not_a_power_law_is_refused(olmo):
+def test_idle_parameters_sweep_equal_fresh_bw2calc_solves(olmo):
+    """idle_share enters as s / (1 - s) and idle power affinely (+ host power): not power laws. At
+    s = 0 the builder drops the idle activity altogether; the engine must still agree."""
+    study, engine, consumer = olmo
+    shares = np.array([0.0, 0.05, 0.5, 0.9])
+    fast = engine.scores({P.idle_share(): shares})
+    for row, share in zip(fast, shares):
+        slow = _bw2calc_scores(study_with(study, {P.idle_share(): share}), engine.methods)
+        assert row == pytest.approx(slow, rel=1e-9, abs=1e-300), share
+    powers = np.array([0.0, 333.0, 1_500.0])
+    fast = consumer.scores({P.idle_power_w(): powers})
+    for row, power in zip(fast, powers):
+        slow = _bw2calc_scores(study_with(study, {P.idle_power_w(): power}), consumer.methods, "consumer")
+        assert row == pytest.approx(slow, rel=1e-9, abs=1e-300), power
+    # the same field through study_field, vectorized: equals the points one by one
+    share = P.study_field("use.idle_share")
+    together = engine.scores({share: shares})
+    assert together == pytest.approx(np.vstack([engine.scores({share: [v]}) for v in shares]), rel=1e-12)
+
+
+def test_field_no_law_fits_is_built_per_distinct_point(olmo):
+    """A parameter whose amounts are neither a power law nor rational (PUE = 1 + x^2) is evaluated
+    by building the foreground at each distinct value: still equal to bw2calc."""
+    study, engine, _ = olmo
+
+    def setter(data: dict, value, _study) -> None:
+        for entry in data["datacenters"].values():
+            entry["pue"] = 1.0 + float(value) ** 2
+
+    squared = Parameter("sqrt(PUE - 1)", "", ("datacenters.*.pue",), setter,
+                        lambda s: float(np.sqrt(next(iter(s.datacenters.values())).pue - 1.0)))
+    xs = np.array([0.1, 0.8, 0.8, 0.3, 0.1])
+    fast = engine.scores({squared: xs})
+    assert any(level.tabulated for level in engine._levels.values())
+    for row, x in zip(fast, xs):
+        slow = _bw2calc_scores(study_with(study, {P.pue(): 1.0 + x**2}), engine.methods)
+        assert row == pytest.approx(slow, rel=1e-9, abs=1e-300), x
+
+
+def test_idle_share_outside_the_schema_names_field_and_value(olmo):
     _, engine, _ = olmo
-    with pytest.raises(EngineError, match="idle_share"):
-        engine.scores({P.study_field("use.idle_share", name="use.idle_share"): [0.1, 0.2]})
+    with pytest.raises(StudyError) as error:
+        engine.scores({P.idle_share(): [0.2, 1.0]})
+    assert "idle_share" in str(error.value) and "1.0" in str(error.value)
+
+
+def test_tornado_and_monte_carlo_take_idle_parameters(olmo):
+    from bw_mllca.interpretation.sensitivity import tornado
+
+    study, engine, _ = olmo
+    table = tornado(engine, {P.idle_share(): (0.0, 0.6)}, methods=engine.methods)
+    first = table[table["method"] == table["method"].iloc[0]].iloc[0]
+    for value, column in ((0.0, "low_score"), (0.6, "high_score")):
+        slow = _bw2calc_scores(study_with(study, {P.idle_share(): value}), engine.methods)
+        assert first[column] == pytest.approx(slow[0], rel=1e-9), value
+    share, power = P.idle_share(), P.idle_power_w()
+    result = monte_carlo(engine, 2_000, seed=3, parameters={share: uniform(0.0, 0.8), power: uniform(20, 400)},
+                         background=False, progress=False)
+    for i in (0, 1_999):
+        point = {share: result.parameter_samples["idle share"][i], power: result.parameter_samples["idle power"][i]}
+        slow = _bw2calc_scores(study_with(study, point), engine.methods)
+        assert result.samples[i] == pytest.approx(slow, rel=1e-9), point

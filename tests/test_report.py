@@ -30,7 +30,7 @@ def run(setup_report, tmp_path_factory):
     build(study)
     frame = calculate(study)
     out = tmp_path_factory.mktemp("run")
-    paths = write_run_outputs(study, frame, out, iterations=500, seed=1)
+    paths = write_run_outputs(study, frame, out, iterations=500, seed=1, plots_too=True)
     return study, frame, out, paths
 
 
@@ -88,3 +88,10 @@ def test_plots_are_written_as_png_and_svg(run):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert b"<svg" in svg.read_bytes()[:2000]
         assert png in paths and svg in paths
+
+
+def test_plots_are_opt_in(run, tmp_path):
+    study, frame, _, _ = run
+    paths = write_run_outputs(study, frame, tmp_path / "plain", iterations=0)
+    assert (tmp_path / "plain" / "lcia.csv") in paths and (tmp_path / "plain" / "results.xlsx").exists()
+    assert not list((tmp_path / "plain").glob("*.png")) and not list((tmp_path / "plain").glob("*.svg"))

@@ -12,11 +12,15 @@ come from propagating one FU down the foreground with that point's exchange amou
 arithmetic over all points at once.
 
 How a study value becomes exchange amounts is not re-implemented here: the builder
-(``foreground_of``) is probed. A ``Parameter`` sets study fields; every foreground amount must be
-a power law of it, a = c p^k (k = -1 for a lifespan or lifetime queries, 1 for PUE, 0 when not
-touched). The engine fits c and k from two probe builds, checks them on the base build, and checks
-with one joint build that parameters combine multiplicatively. Anything else is refused with an
-error naming the parameter and the exchange. A categorical parameter (grid region) gets one probed
+(``foreground_of``) is probed. A ``Parameter`` sets study fields; each foreground amount is fitted
+as a power law of it, a = c p^k (k = -1 for a lifespan or lifetime queries, 1 for PUE, 0 when not
+touched), or else as a rational form c (alpha + beta p) / (1 + delta p) (idle share enters as
+s / (1 - s), idle power affinely). The fit comes from the base and two or three probe builds and
+is checked on the remaining probes (five per parameter), on one joint build (parameters combine
+multiplicatively) and on a build at each end of every range evaluated. An exchange may appear or
+vanish (the idle activity at idle_share = 0) where its activity is not reached. Where no law
+holds, the level is "tabulated": the builder is run at each distinct point (cached, ~3 ms each),
+exact for any numeric study field. A categorical parameter (grid region) gets one probed
 foreground per level. Amounts are rounded to float32 as Brightway stores them (``float32=True``),
 so the engine equals a fresh bw2calc solve of the rebuilt database to round-off.
 
@@ -30,6 +34,7 @@ by every foreground point of that draw and by every study on the same background
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -41,6 +46,8 @@ import numpy as np
 from ..errors import BwMllcaError, StudyError
 from ..scope.study import Study
 from .system import Method, StudySystem
+
+logger = logging.getLogger(__name__)
 
 Key = tuple[str, str]
 ExchangeKey = tuple[Key, Key, str, int]  # (output, input, type, occurrence)
@@ -122,12 +129,46 @@ def foreground_amounts(study: Study) -> tuple[dict[ExchangeKey, float], Key, str
     return amounts, foreground.database
 
 
+@dataclass(frozen=True)
+class _Factor:
+    """How one parameter scales an exchange amount, normalized to 1 at the parameter's base (unless
+    the exchange is absent there): a power law (v / ref) ** power, or, where the builder's formula is
+    affine in a transformed variable (idle_share: s / (1 - s); idle power: (P + host) / 1000), the
+    rational form (alpha + beta v) / (1 + delta v)."""
+
+    index: int
+    kind: str  # "power" | "rational"
+    a: float  # power: ref;   rational: alpha
+    b: float  # power: power; rational: beta
+    c: float = 0.0  # rational: delta
+
+    def at(self, value: np.ndarray | float) -> np.ndarray | float:
+        if self.kind == "power":
+            ref, power = self.a, self.b
+            if power == 1.0:
+                return value / ref
+            if power == -1.0:
+                return ref / value
+            return (value / ref) ** power
+        return (self.a + self.b * value) / (1.0 + self.c * value)
+
+
 @dataclass
 class _Law:
-    """a = coef x prod over factors of (value / ref) ** power."""
+    """a = coef x prod of the factors."""
 
     coef: float
-    factors: list[tuple[int, float, float]] = field(default_factory=list)  # (parameter index, ref, power)
+    factors: list[_Factor] = field(default_factory=list)
+
+    def at(self, values: Sequence[np.ndarray | float]) -> np.ndarray | float:
+        amount: np.ndarray | float = self.coef
+        for factor in self.factors:
+            amount = amount * factor.at(values[factor.index])
+        return amount
+
+
+class _NotALaw(Exception):
+    """An exchange amount that neither a power law nor the rational form reproduces on the probes."""
 
 
 def _close(a: float, b: float) -> bool:
@@ -138,42 +179,143 @@ def _probe_values(parameter: Parameter, base: float) -> list[float]:
     if parameter.probes:
         return [p for p in parameter.probes if p != base]
     if base == 0.0:
-        return [1.0, 2.0, 0.5, 4.0, 0.25]
-    return [base * f for f in (0.9, 0.8, 1.1, 1.25, 0.7, 0.5, 1.5, 0.99, 1.01)]
+        return [1.0, 2.0, 0.5, 4.0, 0.25, 0.1, 0.05, 0.2, 0.3, 8.0]
+    return [base * f for f in (0.9, 0.8, 1.1, 1.25, 0.7, 0.5, 1.5, 0.99, 1.01, 0.3)]
+
+
+PROBES_PER_PARAMETER = 5  # two to fit a power law (three the rational form), the rest to check it
+
+
+def _fit_factor(index: int, p0: float, v0: float, probes: Sequence[tuple[float, float]]) -> tuple[float, _Factor]:
+    """(coef, factor) reproducing v0 at p0 and every probe (value, amount) within REL_TOL; _NotALaw if
+    neither form does. A power law is tried first (it extrapolates through zero and infinity alike)."""
+    points = [(p0, v0), *probes]
+    for fitted in (_power_fit(index, p0, v0, probes), _rational_fit(index, p0, v0, probes)):
+        if fitted is None:
+            continue
+        coef, factor = fitted
+        if all(_close(coef * float(factor.at(p)), v) for p, v in points):
+            return coef, factor
+    raise _NotALaw
+
+
+def _power_fit(index: int, p0: float, v0: float, probes) -> tuple[float, _Factor] | None:
+    (p1, v1), (p2, v2) = probes[:2]
+    if 0.0 in (v1, v2, p1, p2) or (v1 > 0) != (v2 > 0) or (p1 > 0) != (p2 > 0):
+        return None
+    power = math.log(v2 / v1) / math.log(p2 / p1)
+    if abs(power - round(power)) < 1e-6:
+        power = float(round(power))
+    if p0 != 0.0:
+        return v0, _Factor(index, "power", p0, power)
+    if power <= 0:
+        return None
+    return v1 / p1**power, _Factor(index, "power", 1.0, power)  # absent at a zero base
+
+
+def _rational_fit(index: int, p0: float, v0: float, probes) -> tuple[float, _Factor] | None:
+    """Solve alpha + beta p - delta p a = a on three points; snap alpha to 0 and delta to an integer
+    when the snapped form still fits (the builder's own formula then runs in nearly the same
+    floating-point operations, so float32 rounding agrees)."""
+    points = [(p0, v0), *probes[:2]]
+    matrix = np.array([[1.0, p, -p * v] for p, v in points])
+    try:
+        alpha, beta, delta = np.linalg.solve(matrix, np.array([v for _, v in points]))
+    except np.linalg.LinAlgError:
+        return None
+    scale = max(abs(v) for _, v in points)
+    candidates = [(alpha, beta, delta)]
+    snapped = (0.0 if abs(alpha) <= 1e-12 * scale else alpha, beta,
+               float(round(delta)) if abs(delta - round(delta)) < 1e-9 else delta)
+    if snapped != candidates[0]:
+        # refit beta (and alpha) with delta fixed: least squares on all probe points
+        d = snapped[2]
+        rows = [(p, v * (1.0 + d * p)) for p, v in [(p0, v0), *probes]]
+        if snapped[0] == 0.0:
+            b = sum(p * y for p, y in rows) / sum(p * p for p, _ in rows)
+            candidates.insert(0, (0.0, b, d))
+        else:
+            a_, b_ = np.linalg.lstsq(np.array([[1.0, p] for p, _ in rows]), np.array([y for _, y in rows]), rcond=None)[0]
+            candidates.insert(0, (float(a_), float(b_), d))
+    for alpha, beta, delta in candidates:
+        if not np.all(np.isfinite([alpha, beta, delta])):
+            continue
+        factor = _Factor(index, "rational", float(alpha), float(beta), float(delta))
+        if all(_close(float(factor.at(p)), v) for p, v in [(p0, v0), *probes]):
+            if v0 != 0.0:  # normalize to 1 at the base
+                return v0, _Factor(index, "rational", float(alpha) / v0, float(beta) / v0, float(delta))
+            return 1.0, factor
+    return None
+
+
+def _live_nodes(amounts: Mapping[ExchangeKey, float | np.ndarray], database: str) -> set[Key]:
+    """Foreground activities reached from a functional unit through non-zero amounts: only their
+    exchanges reach a score (an exchange of an unreached activity may be absent or anything)."""
+    from ..inventory.foreground import FU_ATTRIBUTIONAL, FU_CONSUMER
+
+    edges: dict[Key, list[Key]] = {}
+    for (out, inp, kind, _), amount in amounts.items():
+        if kind == "technosphere" and inp[0] == database and np.any(np.asarray(amount) != 0.0):
+            edges.setdefault(out, []).append(inp)
+    stack = [(database, FU_ATTRIBUTIONAL), (database, FU_CONSUMER)]
+    seen: set[Key] = set(stack)
+    while stack:
+        for target in edges.get(stack.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return seen
+
+
+def _agrees(predicted: Mapping[ExchangeKey, float], built: Mapping[ExchangeKey, float], database: str) -> ExchangeKey | None:
+    """The first exchange of a reached activity where the laws and the builder differ, else None."""
+    live = _live_nodes(predicted, database) | _live_nodes(built, database)
+    for key in set(predicted) | set(built):
+        if key[0] in live and not _close(float(predicted.get(key, 0.0)), built.get(key, 0.0)):
+            return key
+    return None
 
 
 class _Level:
-    """The probed foreground at one level of the categorical parameter (or with none)."""
+    """The probed foreground at one level of the categorical parameter (or with none).
+
+    Each exchange amount is a law (``laws``) in the numeric parameters when the probes allow one;
+    when some amount follows neither form, or the parameters do not combine multiplicatively, the
+    level is ``tabulated``: the builder is evaluated at each distinct point (cached), which is exact
+    for any study field but costs a build (~3 ms) per distinct point.
+    """
 
     def __init__(self, study: Study, numeric: Sequence[Parameter], bases: Sequence[float], fixed: Mapping[Parameter, Value]):
+        self.study, self.numeric, self.fixed, self.bases = study, list(numeric), dict(fixed), [float(b) for b in bases]
         base_study = study_with(study, fixed) if fixed else study
         self.amounts, self.database = foreground_amounts(base_study)
+        self.tabulated: str | None = None  # why the level is tabulated, else None
+        self._table: dict[tuple[float, ...], dict[ExchangeKey, float]] = {tuple(bases): self.amounts}
+        seen_keys = set(self.amounts)
         laws: dict[ExchangeKey, _Law] = {key: _Law(a) for key, a in self.amounts.items()}
         joint: dict[Parameter, Value] = dict(fixed)
         for index, (parameter, p0) in enumerate(zip(numeric, bases)):
-            (p1, a1), (p2, a2) = self._two_probes(base_study, study, parameter, p0, fixed)
-            joint[parameter] = p1
-            for key in set(a1) | set(a2) | set(self.amounts):
-                v0, v1, v2 = self.amounts.get(key, 0.0), a1.get(key, 0.0), a2.get(key, 0.0)
-                if v0 == v1 == v2:
-                    continue
-                power, coef = self._fit(parameter, key, p0, (p1, v1), (p2, v2), v0)
-                law = laws.setdefault(key, _Law(0.0))
-                if p0 != 0.0:
-                    law.factors.append((index, p0, power))
-                elif law.coef == 0.0 and not law.factors:
-                    law.coef, law.factors = coef, [(index, 1.0, power)]
-                else:
-                    raise EngineError(
-                        f"exchange {key[0][1]} -> {key[1][1]}: absent at the base and touched by several "
-                        f"parameters ({parameter.name!r} among them); give that parameter a non-zero base")
+            probes = self._probes(study, parameter, p0, fixed)
+            for value, amounts in probes:
+                point = list(bases)
+                point[index] = value
+                self._table[tuple(point)] = amounts
+                seen_keys |= set(amounts)
+            joint[parameter] = probes[0][0]
+            if self.tabulated:
+                continue
+            why = self._fit_parameter(laws, index, parameter, p0, probes)
+            if why:
+                self.tabulated = why
         self.laws = laws
-        if len(numeric) > 1:
-            self._check_joint(study, joint, numeric)
-        self.keys = list(laws)
+        if not self.tabulated and len(numeric) > 1:
+            self.tabulated = self._check_joint(study, joint, numeric)
+        if self.tabulated:
+            logger.info("fast engine: %s; the foreground is built at each distinct point", self.tabulated)
+        self.keys = sorted(seen_keys) if self.tabulated else list(laws)
 
     @staticmethod
-    def _two_probes(base_study, study, parameter, p0, fixed):
+    def _probes(study, parameter, p0, fixed) -> list[tuple[float, dict[ExchangeKey, float]]]:
         found = []
         for value in _probe_values(parameter, p0):
             try:
@@ -181,56 +323,127 @@ class _Level:
             except StudyError:
                 continue
             found.append((value, foreground_amounts(probed)[0]))
-            if len(found) == 2:
+            if len(found) == PROBES_PER_PARAMETER:
                 return found
-        raise EngineError(f"parameter {parameter.name!r} (base {p0!r}): found no two valid probe values "
-                          f"among {_probe_values(parameter, p0)}")
+        if len(found) < 3:
+            raise EngineError(f"parameter {parameter.name!r} (base {p0!r}): found only {len(found)} valid probe "
+                              f"values among {_probe_values(parameter, p0)}; give the parameter probes=")
+        return found
 
-    @staticmethod
-    def _fit(parameter, key, p0, probe1, probe2, v0) -> tuple[float, float]:
-        (p1, v1), (p2, v2) = probe1, probe2
-        where = f"parameter {parameter.name!r}, exchange {key[0][1]} -> {key[1][1]}"
-        if v1 == 0.0 or v2 == 0.0 or (v1 > 0) != (v2 > 0):
-            raise EngineError(f"{where}: amount {v1!r} at {p1!r} and {v2!r} at {p2!r} is not a power law "
-                              "(an exchange appears or vanishes): the fast engine cannot vary it")
-        power = math.log(v2 / v1) / math.log(p2 / p1)
-        if abs(power - round(power)) < 1e-6:
-            power = float(round(power))
-        coef = v1 / p1**power
-        expected_base = coef * p0**power if (p0 != 0.0 or power > 0) else math.inf
-        if not _close(expected_base, v0):
-            raise EngineError(f"{where}: amount {v0!r} at the base {p0!r} does not follow the power law "
-                              f"{coef:.6g} x p^{power:g} fitted at {p1!r} and {p2!r}: not linear in this parameter")
-        return power, coef
+    def _fit_parameter(self, laws, index, parameter, p0, probes) -> str | None:
+        """Add this parameter's factor to every law it touches; the reason when it cannot."""
+        database = self.database
+        keys = set(self.amounts).union(*(a for _, a in probes))
+        for key in keys:
+            v0 = self.amounts.get(key, 0.0)
+            values = [(p, a.get(key, 0.0)) for p, a in probes]
+            if all(v == v0 for _, v in values):
+                continue
+            where = f"parameter {parameter.name!r}, exchange {key[0][1]} -> {key[1][1]}"
+            present = [key in a for _, a in probes] + [key in self.amounts]
+            if not all(present):
+                # appears or vanishes with the parameter: a law only if where it is absent its
+                # activity is not reached (checked in _check_points); fit on the probes where present
+                if key not in self.amounts or sum(present) < 4:
+                    return f"{where}: the exchange appears or vanishes"
+                values = [(p, v) for (p, a), (_, v) in zip(probes, values) if key in a]
+            try:
+                coef, factor = _fit_factor(index, p0, v0, values)
+            except _NotALaw:
+                return f"{where}: neither a power law nor rational in the parameter"
+            law = laws.setdefault(key, _Law(0.0))
+            if v0 != 0.0:
+                law.factors.append(factor)
+            elif law.coef == 0.0 and not law.factors:
+                law.coef, law.factors = coef, [factor]
+            else:
+                return f"{where}: absent at the base and touched by several parameters"
+        # the laws must reproduce every probe build on the activities that probe reaches
+        for value, amounts in probes:
+            values = list(self.bases)
+            values[index] = value
+            predicted = {key: float(law.at(values)) for key, law in laws.items()}
+            bad = _agrees(predicted, amounts, database)
+            if bad is not None:
+                return f"parameter {parameter.name!r}, exchange {bad[0][1]} -> {bad[1][1]}: the laws miss the build at {value!r}"
+        return None
 
-    def _check_joint(self, study, joint, numeric):
+    def _check_joint(self, study, joint, numeric) -> str | None:
         amounts, _ = foreground_amounts(study_with(study, joint))
-        values = {i: joint[p] for i, p in enumerate(numeric)}
-        for key in set(amounts) | set(self.laws):
-            law = self.laws.get(key)
-            predicted = 0.0 if law is None else law.coef * math.prod((values[i] / ref) ** k for i, ref, k in law.factors)
-            if not _close(predicted, amounts.get(key, 0.0)):
-                names = ", ".join(p.name for p in numeric)
-                raise EngineError(f"exchange {key[0][1]} -> {key[1][1]}: parameters {names} do not combine "
-                                  f"multiplicatively (predicted {predicted!r}, builder {amounts.get(key, 0.0)!r})")
+        values = [float(joint[p]) for p in numeric]
+        self._table[tuple(values)] = amounts
+        predicted = {key: float(law.at(values)) for key, law in self.laws.items()}
+        bad = _agrees(predicted, amounts, self.database)
+        if bad is not None:
+            names = ", ".join(p.name for p in numeric)
+            return f"exchange {bad[0][1]} -> {bad[1][1]}: parameters {names} do not combine multiplicatively"
+        return None
+
+    def check_extremes(self, arrays: Sequence[np.ndarray]) -> None:
+        """Build the foreground at each parameter's extremes (the others at their base) and compare
+        with the laws: a law fitted near the base must still hold at the ends of the range (a
+        builder formula may change branch there); if not, the level becomes tabulated."""
+        if self.tabulated:
+            return
+        bases = self.bases
+        for index, (parameter, array) in enumerate(zip(self.numeric, arrays)):
+            for extreme in {float(array.min()), float(array.max())}:
+                values = list(bases)
+                values[index] = extreme
+                if tuple(values) in self._table:
+                    continue
+                amounts = self.built(values)
+                predicted = {key: float(law.at(values)) for key, law in self.laws.items()}
+                bad = _agrees(predicted, amounts, self.database)
+                if bad is not None:
+                    self.tabulated = (f"parameter {parameter.name!r}, exchange {bad[0][1]} -> {bad[1][1]}: the law "
+                                      f"fitted near the base misses the build at {extreme!r}")
+                    self.keys = sorted(set(self.keys).union(*self._table.values()))
+                    logger.info("fast engine: %s; the foreground is built at each distinct point", self.tabulated)
+                    return
+
+    def built(self, values: Sequence[float]) -> dict[ExchangeKey, float]:
+        """The builder's amounts at one point (cached); StudyError names field and value if invalid."""
+        point = tuple(float(v) for v in values)
+        if point not in self._table:
+            settings = {**self.fixed, **dict(zip(self.numeric, point))}
+            self._table[point] = foreground_amounts(study_with(self.study, settings))[0]
+        return self._table[point]
 
     def amounts_at(self, values: Sequence[np.ndarray | float], float32: bool) -> dict[ExchangeKey, np.ndarray | float]:
+        if self.tabulated:
+            return self._tabulated_at(values, float32)
         out: dict[ExchangeKey, np.ndarray | float] = {}
         for key, law in self.laws.items():
-            amount: np.ndarray | float = law.coef
-            for index, ref, power in law.factors:
-                value = np.asarray(values[index], dtype=float)
-                if power == 1.0:
-                    amount = amount / ref * value
-                elif power == -1.0:
-                    amount = amount * ref / value
-                else:
-                    amount = amount * (value / ref) ** power
+            amount = law.at([np.asarray(v, dtype=float) for v in values])
             if np.ndim(amount) == 1 and len(amount) == 1:
                 amount = float(amount[0])
             if float32:
                 amount = np.asarray(amount, dtype=np.float32).astype(np.float64)
             out[key] = amount if np.ndim(amount) else float(amount)
+        return out
+
+    def _tabulated_at(self, values: Sequence[np.ndarray | float], float32: bool) -> dict[ExchangeKey, np.ndarray | float]:
+        """Amounts per point from one build per distinct point (grouped with np.unique)."""
+        if not self.numeric:
+            points, inverse = np.zeros((1, 0)), np.zeros(1, dtype=int)
+        else:
+            arrays = [np.atleast_1d(np.asarray(v, dtype=float)) for v in values]
+            n = max(len(a) for a in arrays)
+            stacked = np.column_stack([np.broadcast_to(a, (n,)) for a in arrays])
+            points, inverse = np.unique(stacked, axis=0, return_inverse=True)
+            inverse = inverse.reshape(-1)
+        if len(points) > 1000:
+            logger.info("fast engine: building the foreground at %d distinct points", len(points))
+        tables = [self.built(point) for point in points]
+        keys = sorted(set(self.keys).union(*tables))
+        self.keys = keys
+        out: dict[ExchangeKey, np.ndarray | float] = {}
+        for key in keys:
+            column = np.array([t.get(key, 0.0) for t in tables])
+            if float32:
+                column = column.astype(np.float32).astype(np.float64)
+            out[key] = float(column[0]) if len(column) == 1 else column[inverse]
         return out
 
 
@@ -365,15 +578,18 @@ class LinearEngine:
             for extreme in {float(array.min()), float(array.max())}:
                 study_with(self.study, {parameter: extreme})  # raises StudyError on an invalid value
         if not categorical:
-            return self._evaluate_chunked(self._level(numeric, None, None), arrays, n, background, float32)
+            level = self._level(numeric, None, None)
+            level.check_extremes(arrays)
+            return self._evaluate_chunked(level, arrays, n, background, float32)
         out = np.empty((n, len(self.methods)))
         cat = np.broadcast_to(cat, (n,))
         for level in dict.fromkeys(cat.tolist()):
             mask = cat == level
             sub = [a if len(a) == 1 else a[mask] for a in arrays]
             draw = background.take(mask) if background is not None else None
-            out[mask] = self._evaluate_chunked(self._level(numeric, categorical[0], level), sub, int(mask.sum()), draw,
-                                               float32)
+            probed = self._level(numeric, categorical[0], level)
+            probed.check_extremes(sub)
+            out[mask] = self._evaluate_chunked(probed, sub, int(mask.sum()), draw, float32)
         return out
 
     def _evaluate_chunked(self, level: _Level, arrays: list[np.ndarray], n: int, background: BackgroundDraw | None,
@@ -441,7 +657,7 @@ class LinearEngine:
                       for level in dict.fromkeys(np.atleast_1d(np.asarray(values[categorical[0]], dtype=object)).tolist())]
         else:
             levels = [self._level(numeric, None, None)]
-        keys = {key[1] for level in levels for key in level.laws
+        keys = {key[1] for level in levels for key in level.keys
                 if key[2] == "technosphere" and key[1][0] != level.database}
         return sorted(keys)
 

@@ -69,9 +69,9 @@ def _gwp(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: int = 10_000, seed: int = 0,
-                      system: StudySystem | None = None, plots_too: bool = True, dask=None) -> list[Path]:
-    """lcia.csv, results.xlsx, model_card.md/.json and (``plots_too``) the plots (PNG and SVG) of
-    one study."""
+                      system: StudySystem | None = None, plots_too: bool = False, dask=None) -> list[Path]:
+    """lcia.csv, results.xlsx, model_card.md/.json and, only with ``plots_too``, the plots (PNG and
+    SVG) of one study (off by default: matplotlib's import and rendering are most of a run's time)."""
     out = safe_output_dir(out)
     found = interpret(study, frame, iterations, seed, system, dask)
     written = [inside(out, "lcia.csv")]
