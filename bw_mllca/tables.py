@@ -14,7 +14,7 @@ from .errors import InventoryDataError
 @dataclass(frozen=True)
 class Row:
     values: dict[str, str]
-    where: str  # "electricity.csv line 12"
+    where: str  # "electricity_grid.csv line 12"
 
     def text(self, column: str, required: bool = True) -> str:
         value = (self.values.get(column) or "").strip()

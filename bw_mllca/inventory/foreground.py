@@ -1,5 +1,5 @@
 """The foreground builder: a study becomes Brightway activities whose exchange amounts carry the
-amortization (DESIGN.md, "The one idea").
+amortization: the cost of one functional unit is what bw2calc computes from them.
 
     FU (attributional view) --(queries/B)--------------> inference batch --> accelerator-hour, IT energy
                             --(queries/lifetime)-------> trained model --1--> each development stage
