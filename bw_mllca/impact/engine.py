@@ -603,11 +603,11 @@ class LinearEngine:
             stop = min(n, start + POINTS_PER_BLOCK)
             block = [a if len(a) == 1 else a[start:stop] for a in arrays]
             draw = background.take(slice(start, stop)) if background is not None else None
-            out[start:stop] = self._evaluate(level, block, stop - start, draw, float32)
+            self._evaluate(level, block, stop - start, draw, float32, out=out[start:stop])
         return out
 
     def _evaluate(self, level: _Level, arrays: list[np.ndarray], n: int, background: BackgroundDraw | None,
-                  float32: bool) -> np.ndarray:
+                  float32: bool, out: np.ndarray | None = None) -> np.ndarray:
         """Unit scores bottom-up through the foreground: y[node] = sum over its exchanges of amount x
         (y[input] | h[gateway] | c[flow]). A node whose inputs are all fixed keeps one vector
         (methods,); only what varies becomes (points, methods)."""
@@ -633,6 +633,7 @@ class LinearEngine:
                 h[g] = background.scores[:, :, i]
         y: dict[Key, np.ndarray] = {}
         for node in reversed(order):
+            result = out if node == fu else None  # the functional unit's scores go straight into the output
             terms = []
             for target, kind, key in edges.get(node, ()):
                 if kind == "biosphere":
@@ -642,8 +643,12 @@ class LinearEngine:
                 else:
                     unit = h[target]
                 terms.append((amounts[key], unit))
-            y[node] = _accumulate(terms, n, len(self.methods))
-        return np.array(np.broadcast_to(y[fu], (n, len(self.methods))))
+            y[node] = _accumulate(terms, n, len(self.methods), out=result)
+        if out is None:
+            return np.array(np.broadcast_to(y[fu], (n, len(self.methods))))
+        if y[fu] is not out:
+            out[...] = y[fu]  # every term fixed: one vector for all points
+        return out
 
     # -- background uncertainty ----------------------------------------------------------------
     def gateway_keys(self, values: Mapping[Parameter, Any] | None = None) -> list[Key]:
@@ -705,27 +710,41 @@ class LinearEngine:
         return BackgroundDraw(model.gateway_ids, sample_scores(model, n, seed, dask), seed, tuple(self.methods))
 
 
-def _accumulate(terms: list[tuple[np.ndarray | float, np.ndarray]], n: int, methods: int) -> np.ndarray:
-    """sum of amount x unit over the terms, in place: (methods,) while every term is fixed, else one
-    (points, methods) array that each varying term is added into."""
+def _accumulate(terms: list[tuple[np.ndarray | float, np.ndarray]], n: int, methods: int,
+                out: np.ndarray | None = None) -> np.ndarray:
+    """sum of amount x unit over the terms: (methods,) while every term is fixed, else one
+    (points, methods) array, written into ``out`` when given.
+
+    The common case, amounts that vary per point times fixed unit vectors, is one matrix product
+    [amounts..., 1] @ [units..., fixed]: the (points, methods) result is written once, which is what
+    keeps a sweep near the cost of writing its output."""
     fixed = np.zeros(methods)
-    varying: np.ndarray | None = None
+    columns: list[np.ndarray] = []  # amounts varying per point whose unit is fixed
+    rows: list[np.ndarray] = []  # their unit vectors
+    rest: list[np.ndarray] = []  # terms whose unit itself varies per point
     for amount, unit in terms:
-        if np.ndim(amount) == 0 and np.ndim(unit) == 1:
-            fixed += float(amount) * unit
-            continue
-        if varying is None:
-            varying = np.zeros((n, methods))
-        if np.ndim(amount) == 0:
-            varying += float(amount) * unit
-        elif np.ndim(unit) == 1:
-            varying += np.multiply.outer(amount, unit)
+        if np.ndim(unit) == 1:
+            if np.ndim(amount) == 0:
+                fixed += float(amount) * unit
+            else:
+                columns.append(np.asarray(amount, dtype=float))
+                rows.append(unit)
         else:
-            varying += amount[:, None] * unit
-    if varying is None:
+            rest.append((float(amount) if np.ndim(amount) == 0 else np.asarray(amount)[:, None]) * unit)
+    if not columns and not rest:
         return fixed
-    varying += fixed
-    return varying
+    target = out if out is not None else np.empty((n, methods))
+    if columns:
+        left = np.empty((n, len(columns) + 1))
+        for j, column in enumerate(columns):
+            left[:, j] = column
+        left[:, -1] = 1.0
+        np.matmul(left, np.vstack([*rows, fixed]), out=target)
+    else:
+        target[...] = fixed
+    for term in rest:
+        target += term
+    return target
 
 
 def _topological(start: Key, edges: Mapping[Key, list], database: str) -> list[Key]:
