@@ -9,7 +9,6 @@ query (``flow_ids``), instead of one ``get_node`` per characterization factor.
 from __future__ import annotations
 
 import csv
-import json
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import bw2data as bd
+import msgspec
 
 from ..data_files import methods_dir
 from ..errors import InventoryDataError
@@ -65,28 +65,40 @@ def bundled_lcia_path() -> Path:
     return Path(bw2io.__file__).resolve().parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
 
 
+class _BundledFactor(msgspec.Struct):
+    input: list[str]  # [database, flow code]
+    amount: float
+
+
+class _BundledMethod(msgspec.Struct):
+    """The fields bw_mllca reads of one method in bw2io's bundled ``data.json`` (others are skipped)."""
+
+    name: list[str]
+    exchanges: list[_BundledFactor]
+    unit: str = ""
+    description: str = ""
+
+
 @lru_cache(maxsize=1)
-def _bundled_raw() -> tuple[dict, ...]:
+def _bundled_raw() -> tuple[_BundledMethod, ...]:
+    # The file is 41 MB of JSON; a typed msgspec decode reads it in about a third of json's time,
+    # most of a cold setup's parsing cost.
     with zipfile.ZipFile(bundled_lcia_path()) as archive:
-        return tuple(json.load(archive.open("data.json")))
+        return tuple(msgspec.json.decode(archive.read("data.json"), type=list[_BundledMethod]))
 
 
 def bundled_methods(families: Sequence[str] = DEFAULT_FAMILIES) -> list[MethodTable]:
     """The bundled methods whose first name element is in ``families``."""
     tables = []
     for raw in _bundled_raw():
-        if raw["name"][0] not in families:
+        if raw.name[0] not in families:
             continue
-        factors = tuple(
-            (exc["input"][1], float(exc["amount"]))
-            for exc in raw["exchanges"]
-            if exc["input"][0] == BIOSPHERE
-        )
+        factors = tuple((exc.input[1], float(exc.amount)) for exc in raw.exchanges if exc.input[0] == BIOSPHERE)
         tables.append(
             MethodTable(
-                name=tuple(raw["name"]),
-                unit=raw.get("unit", ""),
-                description=raw.get("description", ""),
+                name=tuple(raw.name),
+                unit=raw.unit,
+                description=raw.description,
                 factors=factors,
                 source=f"bw2io {bundled_lcia_path().name} (ecoinvent 3.9 LCIA implementation)",
             )
