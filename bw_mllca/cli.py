@@ -263,27 +263,22 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _regions(args: argparse.Namespace) -> int:
-    from .listings import regions
+# the columns the table format prints for each listing command (csv prints every column)
+LISTING_COLUMNS = {
+    "regions": ["code", "name", "kind", "latest_year", "gwp_kg_per_kwh", "aliases"],
+    "hardware": ["code", "kind", "name", "lifespan_years", "tdp_w", "gwp_kg"],
+}
 
-    table = regions(args.kind)
+
+def _listing(args: argparse.Namespace) -> int:
+    """``regions`` and ``hardware``: a catalog table, as CSV or as a readable table."""
+    from . import listings
+
+    table = getattr(listings, args.command)(args.kind)
     if args.format == "csv":
         table.to_csv(sys.stdout, index=False)
     else:
-        columns = ["code", "name", "kind", "latest_year", "gwp_kg_per_kwh", "aliases"]
-        print(table[columns].to_string(index=False, max_colwidth=48))
-    return 0
-
-
-def _hardware(args: argparse.Namespace) -> int:
-    from .listings import hardware
-
-    table = hardware(args.kind)
-    if args.format == "csv":
-        table.to_csv(sys.stdout, index=False)
-    else:
-        columns = ["code", "kind", "name", "lifespan_years", "tdp_w", "gwp_kg"]
-        print(table[columns].to_string(index=False, max_colwidth=48))
+        print(table[LISTING_COLUMNS[args.command]].to_string(index=False, max_colwidth=48))
     return 0
 
 
@@ -327,10 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args)
         if args.command == "sweep":
             return _sweep(args)
-        if args.command == "regions":
-            return _regions(args)
-        if args.command == "hardware":
-            return _hardware(args)
+        if args.command in LISTING_COLUMNS:
+            return _listing(args)
     except BwMllcaError as error:
         reason = "; ".join(line.strip(" -") for line in str(error).splitlines())
         print(f"bw-mllca: error: {reason}", file=sys.stderr)

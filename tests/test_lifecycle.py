@@ -37,7 +37,7 @@ def _score(frame, view="attributional", method=GWP, stage=None, component=None) 
     return float(part["score"].sum())
 
 
-# -- the seed worked examples of DESIGN.md ---------------------------------------------------------
+# -- the worked examples of the JSC / ASC / EPC metrics (AI sustainability metrics framework) --
 
 def _job_study(name: str, **changes) -> dict:
     """One 5-minute job using 1 kJ on a 80 % coal / 20 % solar grid, overhead 8 % (PUE 1.08)."""

@@ -9,16 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only: no display is needed or assumed
+from .files import inside
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+# Figures are made without pyplot: no backend is chosen or switched for whoever imports us,
+# and nothing is left open in pyplot's global figure list.
+STAGE_COLOURS = matplotlib.colormaps["tab20"].colors
 
-from .files import inside  # noqa: E402
 
-STAGE_COLOURS = plt.get_cmap("tab20").colors
+def _figure(figsize: tuple[float, float]):
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots()
 
 
 def _save(fig, folder: Path, stem: str) -> list[Path]:
@@ -27,7 +31,6 @@ def _save(fig, folder: Path, stem: str) -> list[Path]:
         path = inside(folder, f"{stem}.{suffix}")
         fig.savefig(path, dpi=150, bbox_inches="tight")
         paths.append(path)
-    plt.close(fig)
     return paths
 
 
@@ -47,7 +50,7 @@ def stage_bars(frame: pd.DataFrame, folder: Path, view: str = "attributional", s
     totals = table.sum(axis=1)
     units = part.groupby("method", sort=False)["unit"].first()
     shares = table.div(totals.replace(0.0, np.nan), axis=0).fillna(0.0) * 100
-    fig, ax = plt.subplots(figsize=(10, 0.55 * len(shares) + 1.8))
+    fig, ax = _figure((10, 0.55 * len(shares) + 1.8))
     left = np.zeros(len(shares))
     labels = [f"{_short(m)}\n{totals[m]:.3g} {units[m]}" for m in shares.index]
     for index, stage in enumerate(shares.columns):
@@ -71,7 +74,7 @@ def amortization_curve(curve: pd.DataFrame, folder: Path, break_even: float | No
     does not depend on lifetime queries). ``break_even``: lifetime queries where cumulative
     inference equals development, marked if given.
     """
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = _figure((7, 4.5))
     ax.plot(curve["lifetime_queries"], curve["score"], label="per FU, development amortized", color="C0")
     if "inference" in curve:
         ax.plot(curve["lifetime_queries"], curve["inference"], "--", color="C1", label="inference and idle only")
@@ -94,7 +97,7 @@ def tornado(table: pd.DataFrame, folder: Path, base: float, unit: str = "", stem
     """
     order = (table["score_high"] - table["score_low"]).abs().sort_values().index
     table = table.loc[order]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.5))
+    fig, ax = _figure((8, 0.45 * len(table) + 1.5))
     labels = list(table["parameter"])
     low = table["score_low"].to_numpy() - base
     high = table["score_high"].to_numpy() - base
@@ -113,7 +116,7 @@ def comparison_bars(table: pd.DataFrame, folder: Path, unit: str = "", stem: str
 
     ``table``: columns system, score, and optionally p5 and p95 (the Monte Carlo interval).
     """
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _figure((6, 4))
     x = np.arange(len(table))
     errors = None
     if {"p5", "p95"} <= set(table.columns):
@@ -130,7 +133,7 @@ def pareto(table: pd.DataFrame, folder: Path, stem: str = "pareto") -> list[Path
 
     ``table``: columns system, quality, score, on_front (one quality metric and one impact).
     """
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    fig, ax = _figure((6, 4.5))
     ax.scatter(table["score"], table["quality"], color="C0")
     for _, row in table.iterrows():
         ax.annotate(row["system"], (row["score"], row["quality"]), textcoords="offset points", xytext=(5, 5), fontsize=8)
