@@ -177,8 +177,14 @@ def _prepare(args: argparse.Namespace, paths: Sequence[Path]):
     report = setup_project(args.project)
     for conflict in report.conflicts:
         print(f"conflict: {conflict}", file=sys.stderr)
+    from .interpretation.study_warnings import allocation_warnings, build_warnings
+
     for study in studies:
         build(study)
+        for warning in build_warnings(study):  # energy-log gaps, a tool's PUE unlike the datacenter's
+            print(f"warning: {study.study.name}: {warning}", file=sys.stderr)
+    for warning in allocation_warnings(studies, [str(path) for path in paths]):
+        print(f"warning: {warning}", file=sys.stderr)
     return studies
 
 

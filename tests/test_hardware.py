@@ -185,7 +185,7 @@ def test_fab_grid_changes_gwp_acidification_and_toxicity(project):
 
 def _embodied(frame, method=IPCC) -> float:
     rows = frame[(frame["view"] == "attributional") & (frame["method"] == " | ".join(method))
-                 & frame["component"].isin(["embodied hardware", "end of life"])]
+                 & frame["component"].isin(["embodied accelerator", "embodied host server", "embodied storage and network", "end of life"])]
     return float(rows["score"].sum())
 
 
@@ -209,7 +209,7 @@ def test_cpu_only_study_builds_and_carries_server_embodied(project):
     )
     assert _embodied(frame) > 0
     stage = frame[(frame["view"] == "attributional") & (frame["method"] == " | ".join(IPCC))
-                  & (frame["stage"] == "pre-training") & frame["component"].isin(["embodied hardware", "end of life"])]
+                  & (frame["stage"] == "pre-training") & frame["component"].isin(["embodied accelerator", "embodied host server", "embodied storage and network", "end of life"])]
     per_fu_model_share = 1000 / 1e9  # queries per FU / lifetime queries
     assert float(stage["score"].sum()) == pytest.approx(1_000 * expected_fu * per_fu_model_share, rel=1e-5)
 

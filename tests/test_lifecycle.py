@@ -63,7 +63,7 @@ def test_jsc_asc_and_platform_tax_worked_examples(project):
                                        "accelerator_hours": 5 / 60, "energy_kwh": 1 / 3600,
                                        "platform": "shared", "duration_hours": 5 / 60}]))
     jsc_g = _score(frame, stage="job", component="electricity") * CO2_G_PER_KG
-    embodied_g = _score(frame, stage="job", component="embodied hardware") * CO2_G_PER_KG
+    embodied_g = _score(frame, stage="job", component="embodied accelerator") * CO2_G_PER_KG
     platform_g = _score(frame, stage="job", component="platform overhead") * CO2_G_PER_KG
 
     # JSC: 1 kJ x (1 + 0.08 overhead) x (0.8 x 820 + 0.2 x 48) g/kWh
@@ -189,7 +189,7 @@ def test_water_onsite_and_offsite_apply_pue_once(project):
 def test_embodied_share_per_query_divides_by_batch_concurrency(project):
     def inference_embodied(batch):
         frame = _frame(minimal_study("concurrency", use={"batch_size": batch, "seconds_per_batch": 3.0}))
-        return _score(frame, stage="inference", component="embodied hardware")
+        return _score(frame, stage="inference", component="embodied accelerator")
 
     one, thirty_two = inference_embodied(1), inference_embodied(32)
     share = f32(1 / (4 * HOURS_PER_YEAR * 0.5))
@@ -201,7 +201,7 @@ def test_eight_accelerator_nodes_scale_energy_and_embodied_by_eight(project):
     def stage_parts(count):
         data = catalog_study("node size", hardware={"node": {"accelerators_per_node": count}})
         frame = _frame(data)
-        return {c: _score(frame, stage="pre-training", component=c) for c in ("electricity", "embodied hardware", "end of life")}
+        return {c: _score(frame, stage="pre-training", component=c) for c in ("electricity", "embodied accelerator", "embodied host server", "end of life")}
 
     one, eight = stage_parts(1), stage_parts(8)
     for component in one:

@@ -38,13 +38,14 @@ def system_for(study: Study | str | Path, methods: Sequence[Method] | None = Non
     return StudySystem(_database_of(study), list(methods or DEFAULT_METHODS))
 
 
-def results_frame(system: StudySystem, views: Sequence[str] = VIEWS) -> pd.DataFrame:
+def results_frame(system: StudySystem, views: Sequence[str] | None = None) -> pd.DataFrame:
     """Score per FU, for each view, method, stage and component; rows sum to the FU's score.
 
     Two inventory indicators come as extra rows: electricity at the meter (kWh) per stage, under
     method 'inventory | electricity at the meter'. The stages' supplies are solved once, for every
     method and view (``StudySystem.stage_parts``).
     """
+    views = system.views if views is None else views
     stages = system.stages
     parts, used, kwh = system.stage_parts(stages)
     labels = [(method_label(m), m[1] if len(m) > 1 else m[0], m[-1], system.method_units[m]) for m in system.methods]
@@ -70,12 +71,13 @@ def results_frame(system: StudySystem, views: Sequence[str] = VIEWS) -> pd.DataF
 def calculate(
     study: Study | str | Path,
     methods: Sequence[Method] | None = None,
-    views: Sequence[str] = VIEWS,
+    views: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """LCIA results of a built study as a tidy DataFrame (see ``RESULT_COLUMNS``); scores per FU.
 
     ``methods``: TRACI v2.1 (9 categories) and consumptive water use by default; any registered
-    method tuples. ``views``: 'attributional' (development amortized in) and/or 'consumer'.
+    method tuples. ``views``: 'attributional' (development amortized in) and/or 'consumer' for a
+    functional unit of queries, 'training' for one trained model; default: every view of the study.
     """
     return results_frame(system_for(study, methods), views)
 

@@ -475,14 +475,16 @@ class LinearEngine:
 
     def __init__(self, study: Study, methods: Sequence[Method] | None = None, view: str = "attributional",
                  system: StudySystem | None = None):
-        from ..inventory.foreground import FU_ATTRIBUTIONAL, FU_CONSUMER, build
+        from ..inventory.foreground import FU_CODES, build
         from .calculate import DEFAULT_METHODS
 
-        if view not in ("attributional", "consumer"):
-            raise ValueError(f"view = {view!r}: expected 'attributional' or 'consumer'")
+        if view == "attributional" and study.views == ("training",):
+            view = "training"  # a trained-model functional unit has one view: its development
+        if view not in study.views:
+            raise ValueError(f"view = {view!r}: this study has the views {', '.join(map(repr, study.views))}")
         self.study = study
         self.view = view
-        self._fu_code = FU_ATTRIBUTIONAL if view == "attributional" else FU_CONSUMER
+        self._fu_code = FU_CODES[view]
         if system is None:
             build(study)
             system = StudySystem(study.database_name, list(methods or DEFAULT_METHODS))
@@ -776,7 +778,7 @@ def engine_for(target: LinearEngine | Study | str | Any, methods: Sequence[Metho
                view: str = "attributional") -> LinearEngine:
     """An engine for a study (a Study, a study file, or an engine already made for this view)."""
     if isinstance(target, LinearEngine):
-        if target.view != view:
+        if target.view != view and not (view == "attributional" and target.view == "training"):
             raise ValueError(f"view = {view!r}, but the engine given was made for view {target.view!r}")
         if methods is not None and list(methods) != target.methods:
             raise ValueError("methods: the engine given was made for other methods; make a new engine")

@@ -36,7 +36,9 @@ logger = logging.getLogger(__name__)
 
 Method = tuple[str, ...]
 
-COMPONENTS = ("electricity", "on-site water", "embodied hardware", "end of life", "platform overhead", "other")
+COMPONENTS = ("electricity", "on-site water", "embodied accelerator", "embodied host server", "embodied storage and network",
+              "end of life", "platform overhead", "other")
+EMBODIED_COMPONENTS = COMPONENTS[2:5]  # manufacture of the accelerators, host servers, storage and network
 
 
 @dataclass(frozen=True)
@@ -224,11 +226,16 @@ class StudySystem:
     def stages(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.role == "stage"]
 
+    @cached_property
+    def views(self) -> tuple[str, ...]:
+        """The views this database has a functional unit for, in the order they were written."""
+        return tuple(bd.get_node(id=n.id).get("mllca_view") for n in self.nodes.values() if n.role == "functional unit")
+
     def functional_unit(self, view: str = "attributional") -> Node:
         for node in self.nodes.values():
             if node.role == "functional unit" and bd.get_node(id=node.id).get("mllca_view") == view:
                 return node
-        raise KeyError(f"view = {view!r}: expected 'attributional' or 'consumer'")
+        raise KeyError(f"view = {view!r}: this study has the views {', '.join(map(repr, self.views))}")
 
     def supply(self, demand: dict[int, float]) -> np.ndarray:
         """Supply vector x = A^-1 f for a demand {node id: amount}.

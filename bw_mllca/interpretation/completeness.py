@@ -27,6 +27,7 @@ import bw2data as bd
 import pandas as pd
 
 from ..impact.calculate import calculate
+from ..impact.system import EMBODIED_COMPONENTS
 from ..scope.study import Study
 
 LIFE_CYCLE_STAGES: dict[str, tuple[str, ...]] = {
@@ -87,8 +88,12 @@ def completeness(study: Study | str | Path, frame: pd.DataFrame | None = None, v
     study = _study(study)
     stages = _stage_activities(study.database_name)
     frame = calculate(study) if frame is None else frame
+    if view == "attributional" and study.goal.functional_unit.per_trained_model:
+        view = "training"
     part = frame[frame["view"] == view]
     components = set(part["component"])
+    # What the energy logs' readers found (gaps, a tool's PUE): shown with the stage they concern.
+    warnings = list(bd.databases[study.database_name].get("mllca_warnings", []))
     rows = []
     for life_stage, kinds in LIFE_CYCLE_STAGES.items():
         notes = _excluded_notes(study, life_stage, kinds)
@@ -99,13 +104,14 @@ def completeness(study: Study | str | Path, frame: pd.DataFrame | None = None, v
                 status = "excluded" if notes else "missing"
             else:
                 status = "measured" if all(measured) else "estimated" if not any(measured) else "partly measured"
+            notes += [w for s in members for w in warnings if w.startswith(f"stage {s['stage']!r}:")]
             rows.append({"life_cycle_stage": life_stage, "status": status, "in_boundary": bool(members),
                          "activities": ", ".join(s["stage"] for s in members),
                          "basis": "; ".join(dict.fromkeys(s["basis"] for s in members)), "notes": "; ".join(notes)})
             continue
         component = {"hardware manufacture": "embodied hardware", "end of life": "end of life"}.get(life_stage)
         if component is not None:
-            present = component in components
+            present = bool(components & set(EMBODIED_COMPONENTS)) if component == "embodied hardware" else component in components
             basis = f"catalog or user-given {component} figures, amortized over lifespan x utilization"
         else:
             present = _has_infrastructure(study) or "platform overhead" in components

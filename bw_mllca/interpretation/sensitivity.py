@@ -27,9 +27,12 @@ Range = tuple[Any, ...]
 PUE_INDUSTRY_AVERAGE = 1.58
 
 
-def default_parameters() -> list[Parameter]:
+def default_parameters(study: Study | None = None) -> list[Parameter]:
     """The eight standard parameters: lifetime queries, hardware lifespan, utilization, PUE, WUE,
-    grid region, batch size and training energy."""
+    grid region, batch size and training energy (for a trained-model study, which has no use, the
+    six that do not describe use)."""
+    if study is not None and study.use is None:
+        return [P.lifespan_years(), P.utilization(), P.pue(), P.wue(), P.grid_region(), P.training_energy_factor()]
     return [P.lifetime_queries(), P.lifespan_years(), P.utilization(), P.pue(), P.wue(), P.grid_region(),
             P.batch_size(), P.training_energy_factor()]
 
@@ -68,7 +71,7 @@ def default_range(parameter: Parameter, study: Study) -> Range:
 
 
 def default_ranges(study: Study, parameters: Sequence[Parameter] | None = None) -> dict[Parameter, Range]:
-    return {p: default_range(p, study) for p in (parameters or default_parameters())}
+    return {p: default_range(p, study) for p in (parameters or default_parameters(study))}
 
 
 def _ranges(engine: LinearEngine, ranges: Mapping[Parameter, Range] | None) -> dict[Parameter, Range]:

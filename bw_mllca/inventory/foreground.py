@@ -48,15 +48,23 @@ CO2_FOSSIL_AIR = "aa7cac3a-3625-41d4-bc54-33e2cf11ec46"  # Carbon dioxide, fossi
 WATER_TO_AIR = "075e433b-4be4-448e-9510-9a5029c1ce94"  # Water; air, unspecified (evaporated), m3
 
 # Components: the tag on each exchange that leaves the foreground (impact/system.py reads it).
-ELECTRICITY, EMBODIED, END_OF_LIFE, PLATFORM = "electricity", "embodied hardware", "end of life", "platform overhead"
+ELECTRICITY, END_OF_LIFE, PLATFORM = "electricity", "end of life", "platform overhead"
+EMBODIED_ACCELERATOR = "embodied accelerator"
+EMBODIED_SERVER = "embodied host server"
+EMBODIED_STORAGE_NETWORK = "embodied storage and network"
+EMBODIED = (EMBODIED_ACCELERATOR, EMBODIED_SERVER, EMBODIED_STORAGE_NETWORK)  # the embodied hardware
 
 FU_ATTRIBUTIONAL = "fu:attributional"
 FU_CONSUMER = "fu:consumer"
+FU_TRAINING = "fu:training"
+FU_CODES = {"attributional": FU_ATTRIBUTIONAL, "consumer": FU_CONSUMER, "training": FU_TRAINING}
 VIEWS = {
     "attributional": "attributional LCA view: inference, idle capacity, embodied hardware, and the "
     "development stages and re-training amortized over lifetime queries (Fernandez et al., eq. 1)",
     "consumer": "consumer view: inference and idle capacity with their embodied hardware share, "
     "without development costs (as the Green Software Foundation's SCI for AI reports it)",
+    "training": "training view: one trained model, its development stages with their embodied hardware "
+    "share, w1 of its teacher and w2 of its data sets (a training report's functional unit; no use)",
 }
 
 
@@ -72,6 +80,7 @@ class StageRecord:
     measured: bool
     basis: str
     owner: str  # "model: X", "data set: Y", "functional unit"
+    notes: tuple[str, ...] = ()  # what a reader or the builder found: log gaps, a tool's PUE
 
 
 @dataclass
@@ -173,29 +182,40 @@ class _Builder:
             ),
         )
         accelerator = self.catalog.hardware.get(spec.accelerator or "")
-        if hw.cpu_only:
+        server = self.catalog.hardware.get(spec.server or "")
+        # A boundary choice (scope.excluded): no manufacture, or no end of life, of any device.
+        manufacture = not self.study.scope.excludes("hardware manufacture")
+        end_of_life = not self.study.scope.excludes("end of life")
+        server_component = EMBODIED_STORAGE_NETWORK if server is not None and server.kind in ("storage", "network") else EMBODIED_SERVER
+        if hw.cpu_only or not manufacture:
             pass  # no accelerator: the server share below is the whole embodied hardware
         elif spec.manufacture_activity is not None:
-            self.link(activity, tuple(spec.manufacture_activity), per_acc, "accelerator manufacture (user-linked)", EMBODIED)
+            self.link(activity, tuple(spec.manufacture_activity), per_acc, "accelerator manufacture (user-linked)", EMBODIED_ACCELERATOR)
+        elif spec.accelerator_embodied is not None:  # user-given, or a published figure for a catalog accelerator
+            label = f"published figure for {spec.accelerator}" if accelerator is not None else "user-given"
+            key = self.embodied_activity(f"manufacture:{slug(name)}:accelerator", f"accelerator manufacture, {label} ({name})", spec.accelerator_embodied)
+            self.link(activity, key, per_acc, "accelerator manufacture", EMBODIED_ACCELERATOR)
         elif accelerator is not None:
-            self.link(activity, self.background(accelerator.manufacture_activity), per_acc, "accelerator manufacture", EMBODIED)
+            self.link(activity, self.background(accelerator.manufacture_activity), per_acc, "accelerator manufacture", EMBODIED_ACCELERATOR)
             self.sources.add(accelerator.source)
-        else:
-            key = self.embodied_activity(f"manufacture:{slug(name)}:accelerator", f"accelerator manufacture, user-given ({name})", spec.accelerator_embodied)  # type: ignore[arg-type]
-            self.link(activity, key, per_acc, "accelerator manufacture", EMBODIED)
-        if spec.accelerator_end_of_life is not None:
+        if not end_of_life:
+            pass
+        elif spec.accelerator_end_of_life is not None:
             key = self.embodied_activity(f"eol:{slug(name)}:accelerator", f"accelerator end of life, user-given ({name})", spec.accelerator_end_of_life)
             self.link(activity, key, per_acc, "accelerator end of life", END_OF_LIFE)
         elif accelerator is not None and not hw.cpu_only:
             self.link(activity, self.background(accelerator.end_of_life_activity), per_acc, "accelerator end of life", END_OF_LIFE)
-        server = self.catalog.hardware.get(spec.server or "")
-        if spec.server_embodied is not None:
+        if not manufacture:
+            pass
+        elif spec.server_embodied is not None:
             key = self.embodied_activity(f"manufacture:{slug(name)}:server", f"host server manufacture, user-given ({name})", spec.server_embodied)
-            self.link(activity, key, per_server, "host server manufacture", EMBODIED)
+            self.link(activity, key, per_server, "host server manufacture", server_component)
         elif server is not None:
-            self.link(activity, self.background(server.manufacture_activity), per_server, "host server manufacture", EMBODIED)
+            self.link(activity, self.background(server.manufacture_activity), per_server, "host server manufacture", server_component)
             self.sources.add(server.source)
-        if spec.server_end_of_life is not None:
+        if not end_of_life:
+            pass
+        elif spec.server_end_of_life is not None:
             key = self.embodied_activity(f"eol:{slug(name)}:server", f"host server end of life, user-given ({name})", spec.server_end_of_life)
             self.link(activity, key, per_server, "host server end of life", END_OF_LIFE)
         elif server is not None and spec.server_embodied is None:
@@ -294,10 +314,13 @@ class _Builder:
         return self.key(code)
 
     # -- stages --------------------------------------------------------------------------------
-    def operation(self, stage: Stage) -> Operation:
-        hw = self.hardware[stage.hardware]
+    def operation(self, stage: Stage) -> tuple[Operation, tuple[str, ...]]:
+        """The stage's operation, and notes on what its energy log lacks or assumed."""
+        hw = self.hardware[stage.hardware] if stage.hardware is not None else None
+        pue = self.datacenters[stage.datacenter].pue
         if stage.energy is None:
-            return stage_operation(stage, hw)
+            return stage_operation(stage, hw, pue), ()
+        assert hw is not None  # validated: a stage with a log names its hardware
         from .energy_logs import read_energy_log
 
         path = Path(stage.energy.log)
@@ -312,11 +335,11 @@ class _Builder:
             accelerator_hours = measurement.accelerator_hours or 0.0
         basis = f"{'measured' if measurement.measured else 'estimated'} energy log ({measurement.source_format})"
         energy = measurement.it_energy_kwh + host_energy_kwh(stage, hw, accelerator_hours)
-        return Operation(accelerator_hours, energy, measurement.measured, basis)
+        return Operation(accelerator_hours, energy, measurement.measured, basis), log_notes(stage, measurement, pue)
 
     def stage(self, stage: Stage, owner: str) -> tuple[str, str]:
         code = f"stage:{slug(stage.name)}"
-        op = self.operation(stage)
+        op, notes = self.operation(stage)
         activity = self.add(
             code,
             f"{stage.kind.value}: {stage.name}",
@@ -329,7 +352,8 @@ class _Builder:
             mllca_basis=op.basis,
             comment=f"One run. Operation: {op.basis}. {stage.source}".strip(),
         )
-        self.link(activity, self.hardware_hour(stage.hardware), op.accelerator_hours, "accelerator-hours (embodied share)")
+        if stage.hardware is not None and op.accelerator_hours > 0.0:
+            self.link(activity, self.hardware_hour(stage.hardware), op.accelerator_hours, "accelerator-hours (embodied share)")
         self.link(activity, self.it_energy(stage.datacenter), op.it_energy_kwh, "IT energy, kWh before PUE")
         if stage.platform is not None:
             spec = self.study.platforms[stage.platform]
@@ -337,8 +361,31 @@ class _Builder:
             self.link(activity, self.platform(stage.platform), minutes, "job minutes / concurrent jobs", PLATFORM)
         if stage.source:
             self.sources.add(stage.source)
-        self.records.append(StageRecord(stage.name, stage.kind.value, code, op.accelerator_hours, op.it_energy_kwh, op.measured, op.basis, owner))
+        self.records.append(StageRecord(stage.name, stage.kind.value, code, op.accelerator_hours, op.it_energy_kwh,
+                                        op.measured, op.basis, owner, notes))
         return self.key(code)
+
+    def idle_stage(self, stage: Stage, owner: str) -> tuple[str, str]:
+        """The run's idle and infrastructure energy (idle_energy_kwh) as a stage of its own."""
+        code = f"stage:{slug(stage.name)}:idle"
+        name = f"{stage.name}: idle and infrastructure"
+        basis = f"{'estimated' if stage.energy_estimated else 'measured'} idle and infrastructure energy (kWh)"
+        activity = self.add(
+            code, f"{stage.kind.value}: {name}", "unit", location=self.location_of(stage.datacenter),
+            mllca_role="stage", mllca_stage=name, mllca_stage_kind=stage.kind.value,
+            mllca_measured=not stage.energy_estimated, mllca_basis=basis,
+            comment=f"Reserved but idle nodes and shared infrastructure during one run of {stage.name!r}. {stage.source}".strip(),
+        )
+        self.link(activity, self.it_energy(stage.datacenter), stage.idle_energy_kwh or 0.0, "idle IT energy, kWh before PUE")
+        self.records.append(StageRecord(name, stage.kind.value, code, 0.0, stage.idle_energy_kwh or 0.0,
+                                        not stage.energy_estimated, basis, owner))
+        return self.key(code)
+
+    def runs(self, activity: dict, stage: Stage, owner: str, amount: float, comment: str) -> None:
+        """``amount`` runs of ``stage`` (and of its idle and infrastructure energy, when given)."""
+        self.link(activity, self.stage(stage, owner), amount, comment)
+        if stage.idle_energy_kwh is not None:
+            self.link(activity, self.idle_stage(stage, owner), amount, comment)
 
     def location_of(self, datacenter: str) -> str:
         region = self.study.datacenters[datacenter].region
@@ -351,7 +398,7 @@ class _Builder:
             activity = self.add(code, f"data set: {name}", "unit", mllca_role="dataset")
             for stage in self.study.stages:
                 if stage.dataset == name:
-                    self.link(activity, self.stage(stage, f"data set: {name}"), 1.0, "one preparation run")
+                    self.runs(activity, stage, f"data set: {name}", 1.0, "one preparation run")
         return self.key(code)
 
     def model(self, name: str) -> tuple[str, str]:
@@ -372,17 +419,27 @@ class _Builder:
             if stage.kind is StageKind.re_training or stage.dataset is not None:
                 continue
             if stage.model == name or (stage.model is None and is_main):
-                self.link(activity, self.stage(stage, f"model: {name}"), 1.0, "one run")
+                self.runs(activity, stage, f"model: {name}", 1.0, "one run")
         if provenance.teacher is not None:
             self.link(activity, self.model(provenance.teacher), provenance.teacher_weight, "teacher model, reuse weight w1")
         for dataset, weight in provenance.datasets.items():
             self.link(activity, self.dataset(dataset), weight, "data set, reuse weight w2")
         return self.key(code)
 
+    def training(self) -> None:
+        """The trained-model functional unit: one trained model, development only."""
+        fu = self.study.goal.functional_unit
+        activity = self.add(
+            FU_TRAINING, f"functional unit: {fu.description} (training view)", "unit",
+            mllca_role="functional unit", mllca_view="training", comment=VIEWS["training"],
+        )
+        self.link(activity, self.model(self.study.model.name), 1.0, "one trained model")
+
     def use(self) -> None:
         study = self.study
         use = study.use
         fu = study.goal.functional_unit
+        assert use is not None and fu.queries is not None  # validated for a functional unit of queries
         hw = self.hardware[use.hardware]
         inf = inference(use, hw, fu.queries)
         batch_code = "stage:inference"
@@ -449,17 +506,16 @@ class _Builder:
             for stage in study.stages:
                 if stage.kind is StageKind.re_training:
                     runs = retraining_runs(stage, use)
-                    self.link(
-                        activity,
-                        self.stage(stage, "functional unit"),
-                        runs * inf.model_share_per_fu,
-                        f"{runs:g} re-training runs over the deployment, split over lifetime queries",
-                    )
+                    self.runs(activity, stage, "functional unit", runs * inf.model_share_per_fu,
+                              f"{runs:g} re-training runs over the deployment, split over lifetime queries")
 
     def build(self) -> Foreground:
-        self.use()
         study = self.study
         fu = study.goal.functional_unit
+        if fu.per_trained_model:
+            self.training()
+        else:
+            self.use()
         included = sorted({r.kind for r in self.records})
         metadata = {
             "description": study.study.description or f"bw_mllca study {study.study.name!r}",
@@ -467,6 +523,8 @@ class _Builder:
                 "intended_application": study.goal.intended_application,
                 "audience": study.goal.audience,
                 "functional_unit": fu.description,
+                "functional_unit_kind": fu.kind,
+                "reference_flow": fu.reference_flow,
                 "reference_flow_queries": fu.queries,
                 "performance_constraints": [c.text() for c in fu.constraints],
             },
@@ -475,12 +533,29 @@ class _Builder:
                 "cut_off": study.scope.cut_off,
                 "stages_included": included,
                 "stages_excluded": {e.stage: e.reason for e in study.scope.excluded},
-                "views": VIEWS,
+                "views": {view: VIEWS[view] for view in study.views},
+                "hardware_manufacture": "excluded" if study.scope.excludes("hardware manufacture") else "included",
+                "hardware_end_of_life": "excluded" if study.scope.excludes("end of life") else "included",
             },
+            "mllca_warnings": [f"stage {r.name!r}: {note}" for r in self.records for note in r.notes],
             "mllca_data_sources": sorted(self.sources | set(study.scope.data_sources)),
             "mllca_background": study.study.background,
         }
         return Foreground(self.db, self.data, self.records, metadata)
+
+
+def log_notes(stage: Stage, measurement: Any, datacenter_pue: float) -> tuple[str, ...]:
+    """What an energy log's reader found and the result would otherwise hide: its gaps, and a PUE
+    the tool applied that differs from the datacenter's (the study applies the datacenter's)."""
+    notes = [f"energy log {stage.energy.log}: {gap}" for gap in measurement.gaps]  # type: ignore[union-attr]
+    tool_pue = float(measurement.tool_pue)
+    if abs(tool_pue - datacenter_pue) > 1e-9:
+        change = datacenter_pue / tool_pue - 1.0
+        notes.append(
+            f"energy log {stage.energy.log}: the tool applied PUE {tool_pue:g}, the datacenter {stage.datacenter!r} "  # type: ignore[union-attr]
+            f"has PUE {datacenter_pue:g}; the study uses {datacenter_pue:g} ({change:+.1%} facility energy against the tool's figure)"
+        )
+    return tuple(notes)
 
 
 def foreground_of(study: Study) -> Foreground:

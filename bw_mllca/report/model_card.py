@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..impact.system import EMBODIED_COMPONENTS
+from ..interpretation.assessed import not_assessed
 from ..scope.resolve import resolve_datacenter
 from ..scope.study import Study
 from .files import inside
@@ -25,13 +27,67 @@ def _gwp(frame: pd.DataFrame, view: str = "attributional") -> pd.DataFrame:
     return frame[(frame["view"] == view) & frame["method"].str.contains(GWP_KEY, regex=False)]
 
 
+def _common(study: Study, frame: pd.DataFrame, view: str) -> dict[str, Any]:
+    """The parts of the card every functional unit has: embodied split, datacenters, boundary."""
+    gwp = _gwp(frame, view)
+    embodied = gwp[gwp["component"].isin(EMBODIED_COMPONENTS)].groupby("component")["score"].sum()
+    return {
+        "embodied_per_fu": {component: float(embodied.get(component, 0.0)) for component in EMBODIED_COMPONENTS},
+        "datacenters": {
+            name: {
+                "region": dc.region or ("user-given grid" if dc.grid_kgco2e_per_kwh is not None else "linked activity"),
+                "pue": resolve_datacenter(name, dc).pue,
+                "wue_l_per_kwh": resolve_datacenter(name, dc).wue_l_per_kwh,
+            }
+            for name, dc in study.datacenters.items()
+        },
+        "excluded_stages": {e.stage: e.reason for e in study.scope.excluded},
+        "not_assessed": not_assessed(frame[frame["view"] == view]),
+    }
+
+
+def training_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The card of a trained-model functional unit: the development footprint of one trained model."""
+    gwp = _gwp(frame, "training")
+    unit = gwp["unit"].iloc[0] if len(gwp) else ""
+    total = float(gwp["score"].sum())
+    fu = study.goal.functional_unit
+    card: dict[str, Any] = {
+        "model": study.model.name,
+        "functional_unit": fu.description,
+        "functional_unit_kind": fu.kind,
+        "reference_flow": fu.reference_flow,
+        "performance_constraints": [c.text() for c in fu.constraints],
+        "performance_reported": dict(study.model.performance),
+        "lcia_method": "TRACI v2.1 GWP100 (climate change)",
+        "unit": unit,
+        "per_trained_model": {
+            "total": total,
+            "by_component": {c: float(v) for c, v in gwp.groupby("component", sort=False)["score"].sum().items()},
+        },
+        "stage_contributions_per_fu": {s: float(v) for s, v in gwp.groupby("stage", sort=False)["score"].sum().items()},
+        **_common(study, frame, "training"),
+    }
+    _add_uncertainty(card, uncertainty)
+    return card
+
+
+def _add_uncertainty(card: dict[str, Any], uncertainty: pd.DataFrame | None) -> None:
+    if uncertainty is not None and len(uncertainty):
+        row = uncertainty[uncertainty["method"].str.contains(GWP_KEY, regex=False)]
+        if len(row):
+            card["uncertainty_per_fu"] = {k: float(row.iloc[0][k]) for k in ("p5", "p50", "p95") if k in row}
+
+
 def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame | None = None) -> dict[str, Any]:
     """The card's content as plain data (JSON-ready). ``uncertainty``: optional table with columns
     method, p5, p50, p95 (Monte Carlo percentiles per FU)."""
+    if study.use is None:
+        return training_card_data(study, frame, uncertainty)
     gwp = _gwp(frame)
     unit = gwp["unit"].iloc[0] if len(gwp) else ""
     total = float(gwp["score"].sum())
-    embodied = float(gwp[gwp["component"].isin(["embodied hardware", "end of life"])]["score"].sum())
+    embodied = float(gwp[gwp["component"].isin([*EMBODIED_COMPONENTS, "end of life"])]["score"].sum())
     use_part = float(gwp[gwp["stage"].isin(DEVELOPMENT_EXCLUDED)]["score"].sum())
     development_per_fu = total - use_part
     fu = study.goal.functional_unit
@@ -65,24 +121,52 @@ def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame
             "deployment_years": study.use.deployment_years,
         },
         "stage_contributions_per_fu": {stage: float(score) for stage, score in stages.items()},
-        "datacenters": {
-            name: {
-                "region": dc.region or ("user-given grid" if dc.grid_kgco2e_per_kwh is not None else "linked activity"),
-                "pue": resolve_datacenter(name, dc).pue,
-                "wue_l_per_kwh": resolve_datacenter(name, dc).wue_l_per_kwh,
-            }
-            for name, dc in study.datacenters.items()
-        },
-        "excluded_stages": {e.stage: e.reason for e in study.scope.excluded},
+        **_common(study, frame, "attributional"),
     }
-    if uncertainty is not None and len(uncertainty):
-        row = uncertainty[uncertainty["method"].str.contains(GWP_KEY, regex=False)]
-        if len(row):
-            card["uncertainty_per_fu"] = {k: float(row.iloc[0][k]) for k in ("p5", "p50", "p95") if k in row}
+    _add_uncertainty(card, uncertainty)
     return card
 
 
+def _footer(card: dict[str, Any]) -> list[str]:
+    unit = card["unit"]
+    lines = ["", "| embodied hardware (manufacture) | " + unit + " per functional unit |", "| --- | --- |"]
+    lines += [f"| {component.removeprefix('embodied ')} | {value:.4g} |" for component, value in card["embodied_per_fu"].items()]
+    lines += ["", "| datacenter | region | PUE | WUE (L/kWh) |", "| --- | --- | --- | --- |"]
+    for name, dc in card["datacenters"].items():
+        lines.append(f"| {name} | {dc['region']} | {dc['pue']:g} | {dc['wue_l_per_kwh']:g} |")
+    if card["excluded_stages"]:
+        lines += ["", "Outside the system boundary: " + "; ".join(f"{k} ({v})" for k, v in card["excluded_stages"].items()) + "."]
+    if card["not_assessed"]:
+        lines += ["", "Not assessed (no data; not a zero impact): "
+                  + "; ".join(method.split(" | ")[-1] for method in card["not_assessed"]) + "."]
+    return lines
+
+
+def training_card_markdown(card: dict[str, Any]) -> str:
+    unit = card["unit"]
+    per = card["per_trained_model"]
+    lines = [
+        f"## Environmental impact: {card['model']}",
+        "",
+        f"Functional unit: **{card['functional_unit']}** ({card['reference_flow']}; development only, no use)",
+        f"Method: {card['lcia_method']}; attributional LCA of the development stages and their embodied hardware share.",
+        "",
+        "| per trained model | value |",
+        "| --- | --- |",
+        f"| total | {per['total']:.4g} {unit} |",
+    ]
+    lines += [f"| {component} | {value:.4g} {unit} |" for component, value in per["by_component"].items()]
+    if "uncertainty_per_fu" in card:
+        u = card["uncertainty_per_fu"]
+        lines.append(f"| 90 % interval (Monte Carlo) | {u.get('p5', float('nan')):.4g} - {u.get('p95', float('nan')):.4g} {unit} |")
+    lines += ["", "| stage | " + unit + " |", "| --- | --- |"]
+    lines += [f"| {stage} | {value:.4g} |" for stage, value in card["stage_contributions_per_fu"].items()]
+    return "\n".join(lines + _footer(card)) + "\n"
+
+
 def model_card_markdown(card: dict[str, Any]) -> str:
+    if "per_trained_model" in card:
+        return training_card_markdown(card)
     unit = card["unit"]
     per_fu = card["per_fu"]
     lines = [
@@ -111,15 +195,8 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         f"Lifetime use assumed: {life['lifetime_queries']:.3g} queries"
         + (f" ({life['queries_per_day']:.3g} per day for {life['deployment_years']:g} years)" if life.get("queries_per_day") and life.get("deployment_years") else "")
         + "; the amortized development share scales with its inverse.",
-        "",
-        "| datacenter | region | PUE | WUE (L/kWh) |",
-        "| --- | --- | --- | --- |",
     ]
-    for name, dc in card["datacenters"].items():
-        lines.append(f"| {name} | {dc['region']} | {dc['pue']:g} | {dc['wue_l_per_kwh']:g} |")
-    if card["excluded_stages"]:
-        lines += ["", "Outside the system boundary: " + "; ".join(f"{k} ({v})" for k, v in card["excluded_stages"].items()) + "."]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _footer(card)) + "\n"
 
 
 def write_model_card(study: Study, frame: pd.DataFrame, folder: Path, uncertainty: pd.DataFrame | None = None) -> list[Path]:

@@ -16,6 +16,8 @@ from ..interpretation.contribution import dominance_table, significant_issues
 from ..interpretation.sensitivity import tornado
 from ..interpretation.uncertainty import monte_carlo
 from ..scope.study import Study
+from ..interpretation.assessed import mark_not_assessed
+from ..interpretation.study_warnings import warnings_table
 from .files import inside, safe_frame, safe_output_dir
 from .model_card import write_model_card
 from .workbook import write_results_workbook
@@ -42,17 +44,22 @@ def interpret(study: Study, frame: pd.DataFrame, iterations: int = 10_000, seed:
     """All interpretation tables for the attributional view; Monte Carlo seeded with ``seed``
     (``iterations`` 0: none, the uncertainty table is empty; ``dask``: a cluster for its draws).
     ``system``: the study's factorized system if the caller has one (not built twice)."""
-    engine = LinearEngine(study, system=system)
-    lifetime = study.use.total_queries
-    sweep = np.logspace(np.log10(lifetime) - 2, np.log10(lifetime) + 2, 81)
-    done = completeness(study, frame)
+    view = study.views[0]
+    engine = LinearEngine(study, system=system, view=view)
+    done = completeness(study, frame, view=view)
     uncertainty = (monte_carlo(engine, iterations=iterations, seed=seed, progress=None, dask=dask).summary()
                    if iterations > 0 else pd.DataFrame(columns=["method", "unit", "deterministic", "mean", "sd"]))
+    if study.use is not None:
+        lifetime = study.use.total_queries
+        sweep = np.logspace(np.log10(lifetime) - 2, np.log10(lifetime) + 2, 81)
+        even, amortization = break_even(frame, study), amortization_curve(frame, sweep, study)
+    else:  # one trained model: nothing to amortize over
+        even = amortization = pd.DataFrame()
     return Interpretation(
-        significant_issues=significant_issues(frame),
-        dominance=dominance_table(frame),
-        break_even=break_even(frame, study),
-        amortization=amortization_curve(frame, sweep, study),
+        significant_issues=significant_issues(frame, view),
+        dominance=dominance_table(frame, view),
+        break_even=even,
+        amortization=amortization,
         tornado=tornado(engine),
         uncertainty=uncertainty,
         completeness=done.stages,
@@ -75,15 +82,16 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
     out = safe_output_dir(out)
     found = interpret(study, frame, iterations, seed, system, dask)
     written = [inside(out, "lcia.csv")]
-    safe_frame(frame).to_csv(written[0], index=False)  # CSV has no cell types: prefix formula-like text
+    safe_frame(mark_not_assessed(frame)).to_csv(written[0], index=False)  # CSV has no cell types: prefix formula-like text
     sheets = {
         "Significant issues": found.significant_issues,
         "Dominant stages": found.dominance,
-        "Break-even": found.break_even,
+        **({"Break-even": found.break_even} if study.use is not None else {}),
         "Sensitivity": found.tornado,
         f"Uncertainty ({iterations} MC)": found.uncertainty,
         "Completeness": found.completeness,
         "Estimated share": found.estimated_share,
+        **({"Warnings": warnings_table(study)} if len(warnings_table(study)) else {}),
     }
     written.append(write_results_workbook(inside(out, "results.xlsx"), study, frame, sheets))
     written += write_model_card(study, frame, out, found.uncertainty)
@@ -91,7 +99,7 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
         return written
     from . import plots  # matplotlib: imported only when plots are written
 
-    written += plots.stage_bars(frame, out)
+    written += plots.stage_bars(frame, out, view=study.views[0])
     curve = _gwp(found.amortization).rename(columns={"use_per_fu": "inference"})
     point = _gwp(found.break_even)
     if len(curve):

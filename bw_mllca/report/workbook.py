@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ..interpretation.assessed import mark_not_assessed, not_assessed, not_assessed_table
 from ..scope.study import Study
 from .files import write_text_cell
 
@@ -58,13 +59,15 @@ def goal_and_scope_table(study: Study) -> pd.DataFrame:
         ("intended application", study.goal.intended_application),
         ("audience", study.goal.audience),
         ("functional unit", fu.description),
-        ("reference flow (queries)", fu.queries),
+        ("reference flow", fu.reference_flow),
         ("performance constraints", "; ".join(c.text() for c in fu.constraints)),
         ("approach", study.scope.approach),
         ("cut-off", study.scope.cut_off),
-        ("lifetime queries", study.use.total_queries),
-        ("stages in the boundary", "; ".join(s.name for s in study.stages) + "; inference; idle capacity"),
     ]
+    if study.use is not None:
+        rows.append(("lifetime queries", study.use.total_queries))
+    use_stages = "; inference; idle capacity" if study.use is not None else ""
+    rows.append(("stages in the boundary", "; ".join(s.name for s in study.stages) + use_stages))
     rows += [(f"excluded: {e.stage}", e.reason) for e in study.scope.excluded]
     return pd.DataFrame(rows, columns=["item", "value"])
 
@@ -94,10 +97,13 @@ def sources_table(study: Study) -> pd.DataFrame:
 
 
 def lcia_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Scores per FU: a row per view and stage, a column per category with its unit in the header."""
+    """Scores per FU: a row per view and stage, a column per category with its unit in the header;
+    a category not assessed is empty (NaN), not 0 (see the "Not assessed" sheet)."""
     labelled = frame.assign(column=frame["category"] + " (" + frame["unit"] + " per FU)")
     table = labelled.pivot_table(index=["view", "stage"], columns="column", values="score", aggfunc="sum",
                                  fill_value=0.0, sort=False)
+    missing = labelled[labelled["method"].isin(list(not_assessed(frame)))]["column"].unique()
+    table[list(missing)] = float("nan")
     return table.reset_index()
 
 
@@ -115,8 +121,10 @@ def write_results_workbook(
         "Goal and scope": goal_and_scope_table(study),
         "Inventory": inventory_table(study),
         "LCIA by stage": lcia_table(frame),
-        "LCIA by component": frame,
+        "LCIA by component": mark_not_assessed(frame),
     }
+    if not_assessed(frame):
+        sheets["Not assessed"] = not_assessed_table(frame)
     sheets.update(extra or {})
     sheets["Data sources"] = sources_table(study)
     first = True

@@ -117,26 +117,46 @@ class Operation:
     basis: str  # how the numbers were obtained, for the completeness table
 
 
-def stage_operation(stage: Stage, hardware: ResolvedHardware) -> Operation:
-    """Operation of a stage given by numbers (a stage with an energy log is read by the inventory)."""
+def stage_accelerator_hours(stage: Stage, hardware: ResolvedHardware | None) -> float:
+    """Accelerator-hours of one run: accelerator_hours, node_hours x accelerators per node, or
+    accelerators x wall-clock duration_hours; 0 for an energy-only stage."""
     if stage.node_hours is not None:
-        accelerator_hours = stage.node_hours * hardware.accelerators_per_node
-    else:
-        accelerator_hours = stage.accelerator_hours or 0.0
-    if stage.energy_kwh is not None:
-        energy = stage.energy_kwh + host_energy_kwh(stage, hardware, accelerator_hours)
-        if stage.energy_estimated:
-            return Operation(accelerator_hours, energy, False, "estimated energy (kWh)")
-        return Operation(accelerator_hours, energy, True, "measured energy (kWh)")
+        return stage.node_hours * (hardware.accelerators_per_node if hardware is not None else 1)
+    if stage.accelerators is not None:
+        return stage.accelerators * (stage.duration_hours or 0.0)
+    return stage.accelerator_hours or 0.0
+
+
+def stage_operation(stage: Stage, hardware: ResolvedHardware | None, pue: float = float("nan")) -> Operation:
+    """Operation of a stage given by numbers (a stage with an energy log is read by the inventory).
+
+    ``pue``: the stage's datacenter PUE, which turns a facility (metered) energy into IT energy.
+    """
+    accelerator_hours = stage_accelerator_hours(stage, hardware)
+    time = "accelerator-hours" if stage.accelerators is None else "accelerators x wall-clock hours"
+    given = stage.energy_kwh
+    what = "energy (kWh)"
+    if stage.facility_energy_kwh is not None:
+        if not (pue >= 1.0):
+            raise ValueError(f"stage {stage.name!r}: facility_energy_kwh needs its datacenter's PUE")
+        given = stage.facility_energy_kwh / pue  # PUE is applied once, in the IT-energy activity
+        what = f"facility energy (kWh at the meter) / PUE {pue:g}"
+    if given is not None:
+        energy = given + (host_energy_kwh(stage, hardware, accelerator_hours) if hardware is not None else 0.0)
+        basis = f"{'estimated' if stage.energy_estimated else 'measured'} {what}"
+        if accelerator_hours == 0.0:
+            basis += "; energy only (no accelerator time, no embodied hardware share)"
+        return Operation(accelerator_hours, energy, not stage.energy_estimated, basis)
+    assert hardware is not None  # validated: a stage without energy names its hardware
     power = stage.power_w if stage.power_w is not None else hardware.accelerator_power_w
     if power is None:
         raise ValueError(f"stage {stage.name!r}: no power_w and hardware {hardware.name!r} has none")
     energy = accelerator_hours * (power + hardware.host_power_per_accelerator_w) / 1000.0
-    basis = "accelerator-hours x average power" if stage.power_w is not None else "accelerator-hours x rated power (TDP)"
+    basis = f"{time} x average power" if stage.power_w is not None else f"{time} x rated power (TDP)"
     return Operation(accelerator_hours, energy, False, basis)
 
 
-def host_energy_kwh(stage: Stage, hardware: ResolvedHardware, accelerator_hours: float) -> float:
+def host_energy_kwh(stage: Stage | Use, hardware: ResolvedHardware, accelerator_hours: float) -> float:
     """The host's draw to add to an accelerator-only energy figure (0 if the figure includes it)."""
     if stage.energy_includes_host:
         return 0.0
@@ -162,7 +182,8 @@ def inference(use: Use, hardware: ResolvedHardware, fu_queries: float) -> Infere
     hours_per_batch = use.batch_seconds / 3600.0
     accelerator_hours = hours_per_batch * use.accelerators
     if use.energy_kwh_per_batch is not None:
-        energy = use.energy_kwh_per_batch
+        # An accelerator-only reading gets the host's draw, as power-based batches and idle hours do.
+        energy = use.energy_kwh_per_batch + host_energy_kwh(use, hardware, accelerator_hours)
     else:
         power = use.power_w if use.power_w is not None else hardware.accelerator_power_w
         if power is None:

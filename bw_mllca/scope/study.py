@@ -116,9 +116,31 @@ class Constraint(Strict):
 
 
 class FunctionalUnit(Strict):
+    """What one result is per. ``kind = "queries"``: ``queries`` answered queries (the per-query
+    views); ``kind = "trained model"``: one trained model, development only (a training report)."""
+
     description: Name
-    queries: PositiveFloat  # the reference flow: answered queries per functional unit
+    kind: Literal["queries", "trained model"] = "queries"
+    queries: PositiveFloat | None = None  # the reference flow: answered queries per functional unit
     constraints: tuple[Constraint, ...] = ()
+
+    @model_validator(mode="after")
+    def _reference_flow(self) -> FunctionalUnit:
+        if self.kind == "queries" and self.queries is None:
+            raise ValueError("queries: required for a functional unit of answered queries "
+                             "(or kind = \"trained model\" for one trained model)")
+        if self.kind == "trained model" and self.queries is not None:
+            raise ValueError(f"queries = {self.queries:g}: a trained-model functional unit has no queries; remove it")
+        return self
+
+    @property
+    def per_trained_model(self) -> bool:
+        return self.kind == "trained model"
+
+    @property
+    def reference_flow(self) -> str:
+        """The reference flow in words, with its unit: '1000 queries' or '1 trained model'."""
+        return "1 trained model" if self.per_trained_model else f"{self.queries:g} queries"
 
 
 class Goal(Strict):
@@ -135,8 +157,13 @@ class Exclusion(Strict):
 class Scope(Strict):
     approach: Literal["attributional", "consequential"] = "attributional"
     cut_off: str = ""
+    # An exclusion of "hardware manufacture" or "end of life" leaves that part of every device out
+    # of the boundary (no embodied or end-of-life exchanges are written): a recorded boundary choice.
     excluded: tuple[Exclusion, ...] = ()
     data_sources: tuple[str, ...] = ()
+
+    def excludes(self, life_stage: str) -> bool:
+        return any(e.stage.strip().lower() == life_stage for e in self.excluded)
 
 
 class Flow(Strict):
@@ -163,7 +190,9 @@ class Hardware(Strict):
     """
 
     accelerator: Name | None = None  # catalog code (inventories/hardware.csv)
-    accelerator_embodied: Embodied | None = None  # instead of a catalog accelerator
+    # Alone: a user-given accelerator. With a catalog accelerator: a published manufacture figure
+    # that replaces the catalog's, keeping its power, lifespan and end of life.
+    accelerator_embodied: Embodied | None = None
     accelerator_end_of_life: Embodied | None = None
     accelerators_per_node: Annotated[int, NOT_BOOL, Field(ge=1, le=1024)] = 1
     server: Name | None = None  # catalog code of the host server without accelerators
@@ -182,8 +211,8 @@ class Hardware(Strict):
         if self.accelerator is None and self.accelerator_embodied is None and self.manufacture_activity is None and self.server is None:
             raise ValueError("give accelerator (a catalog code), accelerator_embodied or manufacture_activity, "
                              "or only a catalog server for a CPU-only node")
-        if self.accelerator is not None and self.accelerator_embodied is not None:
-            raise ValueError("give either accelerator or accelerator_embodied, not both")
+        if self.manufacture_activity is not None and self.accelerator_embodied is not None:
+            raise ValueError("give either manufacture_activity or accelerator_embodied, not both")
         return self
 
     @property
@@ -241,25 +270,32 @@ class EnergyLog(Strict):
 
 
 class Stage(Strict):
-    """One development stage. Give its operation as accelerator_hours (with power_w or energy_kwh),
-    node_hours, or energy_kwh with accelerator_hours; or as a measured energy log."""
+    """One development stage. Its accelerator time: accelerator_hours, node_hours, or accelerators x
+    duration_hours (wall clock); its energy: power_w (or the hardware's) x that time, energy_kwh (IT,
+    before PUE), facility_energy_kwh (metered, after PUE) or a measured energy log. An energy-only
+    stage (no accelerator time) carries no embodied hardware and may omit hardware."""
 
     name: Name
     kind: StageKind
-    hardware: Name
+    hardware: Name | None = None
     datacenter: Name
     model: Name | None = None  # default: the studied model
     dataset: Name | None = None  # a data-preparation stage that produces this data set
     accelerator_hours: NonNegativeFloat | None = None
     node_hours: NonNegativeFloat | None = None
+    accelerators: Annotated[int, NOT_BOOL, Field(ge=1, le=10_000_000)] | None = None  # with duration_hours
     power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
     energy_kwh: NonNegativeFloat | None = None  # IT energy (before PUE), measured unless energy_estimated
+    facility_energy_kwh: NonNegativeFloat | None = None  # at the facility meter (after PUE): IT = this / PUE
+    # Energy of the run's reserved but idle nodes and shared infrastructure (IT side, before PUE),
+    # e.g. BLOOM's idle consumption: written as a stage of its own, "<name>: idle and infrastructure".
+    idle_energy_kwh: NonNegativeFloat | None = None
     energy_estimated: bool = False  # energy_kwh is an estimate (scaled, allocated, assumed), not a reading
     # False when energy_kwh (or the log) covers the accelerators only (nvidia-smi, Zeus, many papers):
     # the host's non-accelerator draw is then added per accelerator-hour, as for power-based stages.
     energy_includes_host: bool = True
     energy: EnergyLog | None = None
-    duration_hours: NonNegativeFloat | None = None  # wall clock, for a platform overhead
+    duration_hours: NonNegativeFloat | None = None  # wall clock: with accelerators, or for a platform overhead
     platform: Name | None = None
     every_days: PositiveFloat | None = None  # re-training cadence
     count: PositiveFloat | None = None  # re-training runs over the deployment
@@ -267,12 +303,31 @@ class Stage(Strict):
 
     @model_validator(mode="after")
     def _operation(self) -> Stage:
-        if self.node_hours is not None and self.accelerator_hours is not None:
-            raise ValueError("give node_hours or accelerator_hours, not both")
-        if self.energy_kwh is not None and self.energy is not None:
-            raise ValueError("give energy_kwh or energy (a log), not both")
-        if self.node_hours is None and self.accelerator_hours is None and self.energy is None:
-            raise ValueError("give accelerator_hours, node_hours or a measured energy log")
+        times = [n for n in ("accelerator_hours", "node_hours", "accelerators") if getattr(self, n) is not None]
+        if len(times) > 1:
+            raise ValueError(f"give one of accelerator_hours, node_hours or accelerators (x duration_hours), not {' and '.join(times)}")
+        if self.accelerators is not None and self.duration_hours is None:
+            raise ValueError(f"accelerators = {self.accelerators}: give duration_hours (wall clock) too; "
+                             "accelerator-hours = accelerators x duration_hours")
+        if self.duration_hours is not None and self.accelerators is None and self.platform is None:
+            # Wall-clock hours are not accelerator-hours: 1,024 GPUs for 24 h are 24,576 GPU-hours.
+            raise ValueError(f"duration_hours = {self.duration_hours:g} is wall clock and would be ignored: give "
+                             "accelerators = N for N x duration_hours accelerator-hours (instead of "
+                             f"{times[0] if times else 'accelerator_hours'}), a platform, or remove it")
+        energies = [n for n in ("energy_kwh", "facility_energy_kwh", "energy") if getattr(self, n) is not None]
+        if len(energies) > 1:
+            raise ValueError(f"give one of energy_kwh, facility_energy_kwh or energy (a log), not {' and '.join(energies)}")
+        if self.power_w is not None and energies:
+            raise ValueError(f"power_w = {self.power_w:g} would be ignored next to {energies[0]}: the energy is "
+                             "given; remove power_w (or the energy, to compute it from power x time)")
+        if not times and not energies:
+            raise ValueError("give accelerator_hours, node_hours, accelerators with duration_hours, energy_kwh, "
+                             "facility_energy_kwh or a measured energy log")
+        if self.hardware is None and (times or not energies or self.energy is not None):
+            raise ValueError("hardware: required unless the stage gives only energy_kwh or facility_energy_kwh")
+        if not self.energy_includes_host and not times and self.energy is None:
+            raise ValueError("energy_includes_host = false adds the host's draw per accelerator-hour: give the "
+                             "stage's accelerator time (accelerator_hours, node_hours or accelerators)")
         if self.model is not None and self.dataset is not None:
             raise ValueError("a stage belongs to a model or to a data set, not both")
         if self.kind is StageKind.re_training and self.every_days is None and self.count is None:
@@ -294,6 +349,9 @@ class Use(Strict):
     power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
     energy_kwh_per_batch: NonNegativeFloat | None = None  # IT energy per batch, measured unless energy_estimated
     energy_estimated: bool = False
+    # False when energy_kwh_per_batch covers the accelerators only: the host's draw is then added per
+    # accelerator-hour, as for power-based batches and idle hours.
+    energy_includes_host: bool = True
     lifetime_queries: PositiveFloat | None = None
     queries_per_day: PositiveFloat | None = None
     deployment_years: PositiveFloat | None = None
@@ -307,6 +365,11 @@ class Use(Strict):
             raise ValueError("give exactly one of seconds_per_batch or throughput_queries_per_s")
         if self.lifetime_queries is None and (self.queries_per_day is None or self.deployment_years is None):
             raise ValueError("give lifetime_queries, or queries_per_day and deployment_years")
+        if self.power_w is not None and self.energy_kwh_per_batch is not None:
+            raise ValueError(f"power_w = {self.power_w:g} would be ignored next to energy_kwh_per_batch: remove one")
+        if not self.energy_includes_host and self.energy_kwh_per_batch is None:
+            raise ValueError("energy_includes_host = false applies to energy_kwh_per_batch (power-based "
+                             "batches always add the host's draw): remove it or give energy_kwh_per_batch")
         return self
 
     @property
@@ -365,13 +428,33 @@ class Study(Strict):
     models: tuple[ModelProvenance, ...] = ()
     datasets: tuple[Dataset, ...] = ()
     stages: tuple[Stage, ...] = ()
-    use: Use
+    use: Use | None = None  # required for a functional unit of queries; none for a trained model
     _base_dir: Path | None = PrivateAttr(default=None)
     _warnings: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="after")
+    def _use_for_the_unit(self) -> Study:
+        fu = self.goal.functional_unit
+        if fu.per_trained_model:
+            if self.use is not None:
+                raise ValueError("use: a trained-model functional unit is development only; remove [use] "
+                                 "(or make the functional unit one of queries)")
+            retraining = [s.name for s in self.stages if s.kind is StageKind.re_training]
+            if retraining:
+                raise ValueError(f"stages {retraining}: re-training belongs to use, not to one trained model")
+        elif self.use is None:
+            raise ValueError("use: required for a functional unit of queries (or set goal.functional_unit.kind "
+                             "= \"trained model\")")
+        return self
 
     @property
     def database_name(self) -> str:
         return self.study.database or f"{DATABASE_PREFIX}{self.study.name}"
+
+    @property
+    def views(self) -> tuple[str, ...]:
+        """The result views of this study: per query (attributional, consumer) or per trained model."""
+        return ("training",) if self.goal.functional_unit.per_trained_model else ("attributional", "consumer")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "study", base_dir: Path | None = None) -> Study:

@@ -334,7 +334,7 @@ def _check_stages(parts: _Parts, catalog: Catalog, problems: list[Problem], note
         path = f"stages.{index}"
         if parts.stage_names.count(stage.name) > 1:
             problems.append((f"{path}.name", stage.name, "stage name used twice"))
-        if stage.hardware not in parts.hardware_names:
+        if stage.hardware is not None and stage.hardware not in parts.hardware_names:
             problems.append((f"{path}.hardware", stage.hardware, "undefined hardware; " + _closest(stage.hardware, parts.hardware_names)))
         if stage.datacenter not in parts.datacenter_names:
             problems.append((f"{path}.datacenter", stage.datacenter, "undefined datacenter; " + _closest(stage.datacenter, parts.datacenter_names)))
@@ -353,7 +353,8 @@ def _check_stages(parts: _Parts, catalog: Catalog, problems: list[Problem], note
             problems.append((f"{path}.every_days", stage.every_days, "a re-training cadence needs use.deployment_years (or queries_per_day)"))
         if stage.energy is not None:
             problems.extend(_check_log(path, stage.energy.log, stage.energy.format, parts.base_dir))
-        if stage.hardware in parts.hardware and stage.hardware not in parts.unknown_codes and stage.energy_kwh is None and stage.energy is None and stage.power_w is None:
+        given_energy = stage.energy_kwh is not None or stage.facility_energy_kwh is not None or stage.energy is not None
+        if stage.hardware in parts.hardware and stage.hardware not in parts.unknown_codes and not given_energy and stage.power_w is None:
             if resolve_hardware(stage.hardware, parts.hardware[stage.hardware], catalog).accelerator_power_w is None:
                 problems.append((f"{path}.power_w", None, "required: the stage's hardware has no catalog power"))
         if stage.power_w is not None and stage.power_w > PLAUSIBLE_POWER_W_MAX:
@@ -381,6 +382,16 @@ def _check_use(parts: _Parts, catalog: Catalog, problems: list[Problem], notes: 
         problems.append((field_name, total, f"fewer lifetime queries ({total:g}) than one functional unit ({parts.fu_queries:g} queries)"))
     if use.idle_share > 0 and use.idle_power_w is None:
         problems.append(("use.idle_power_w", None, "idle_share > 0 needs the accelerators' idle power (W)"))
+    hardware = parts.hardware.get(use.hardware)
+    if hardware is not None and use.idle_share > 0 and hardware.utilization < 1:
+        # Utilization spreads the embodied share over busy hours only; idle hours are charged as well:
+        # both describe the same unused time (ISO 14044 4.2.3.3: the same flow counted once).
+        notes.append(
+            f"use.idle_share = {use.idle_share:g} with hardware.{use.hardware}.utilization = {hardware.utilization:g}: "
+            f"idle time is counted twice (the embodied share per busy hour is already 1/{hardware.utilization:g} = "
+            f"{1 / hardware.utilization:.3g}x, and idle hours add {use.idle_share / (1 - use.idle_share):.3g} hours "
+            "per busy hour); set utilization = 1 or idle_share = 0"
+        )
     for name in ("power_w", "idle_power_w"):
         value = getattr(use, name)
         if value is not None and value > PLAUSIBLE_POWER_W_MAX:
@@ -419,12 +430,16 @@ def _check_amounts(parts: _Parts, catalog: Catalog) -> list[Problem]:
             check(f"hardware.{name}", "an embodied share per accelerator-hour", [hw.embodied_share_per_accelerator_hour, hw.server_share_per_accelerator_hour])
     use = parts.use
     for index, stage in parts.stages:
-        hw = resolved.get(stage.hardware)
-        if hw is None or stage.energy is not None:
+        hw = resolved.get(stage.hardware or "")
+        if (hw is None and stage.hardware is not None) or stage.energy is not None:
             continue
-        if stage.energy_kwh is None and stage.power_w is None and hw.accelerator_power_w is None:
+        datacenter = parts.datacenters.get(stage.datacenter)
+        pue = resolve_datacenter(stage.datacenter, datacenter, catalog).pue if datacenter is not None else float("nan")
+        if stage.facility_energy_kwh is not None and not pue >= 1.0:
+            continue  # the datacenter is reported above
+        if stage.energy_kwh is None and stage.facility_energy_kwh is None and stage.power_w is None and hw.accelerator_power_w is None:
             continue  # reported above
-        operation = stage_operation(stage, hw)
+        operation = stage_operation(stage, hw, pue)
         check(f"stages.{index}", "accelerator-hours or IT energy", [operation.accelerator_hours, operation.it_energy_kwh])
         if stage.kind is StageKind.re_training and use is not None and (stage.count is not None or use.deployment_days is not None):
             check(f"stages.{index}", "re-training runs", [retraining_runs(stage, use)])
