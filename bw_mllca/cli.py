@@ -138,11 +138,15 @@ def _use_bw_dir(bw_dir: Path | None) -> None:
 def _print_totals(frame) -> None:
     from .impact.calculate import totals
 
+    from .interpretation.assessed import not_assessed
+
     table = totals(frame)
+    missing = not_assessed(frame)
     for view in table["view"].unique():
         print(f"\n{view} view, per functional unit:")
         for _, row in table[table["view"] == view].iterrows():
-            print(f"  {row['method']:<95} {row['score']:>12.4e} {row['unit']}")
+            score = f"{'not assessed':>12}" if row["method"] in missing else f"{row['score']:>12.4e}"
+            print(f"  {row['method']:<95} {score} {row['unit']}")
 
 
 def _run(args: argparse.Namespace) -> int:

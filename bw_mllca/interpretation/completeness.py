@@ -100,7 +100,9 @@ def completeness(study: Study | str | Path, frame: pd.DataFrame | None = None, v
         if kinds:
             members = [s for s in stages if s["kind"] in kinds]
             measured = [s["measured"] for s in members]
-            if not members:
+            if not members and kinds == LIFE_CYCLE_STAGES["deployment and inference"] and study.use is None:
+                status, notes = "outside the functional unit", ["one trained model: development only"]
+            elif not members:
                 status = "excluded" if notes else "missing"
             else:
                 status = "measured" if all(measured) else "estimated" if not any(measured) else "partly measured"
@@ -114,7 +116,8 @@ def completeness(study: Study | str | Path, frame: pd.DataFrame | None = None, v
             present = bool(components & set(EMBODIED_COMPONENTS)) if component == "embodied hardware" else component in components
             basis = f"catalog or user-given {component} figures, amortized over lifespan x utilization"
         else:
-            present = _has_infrastructure(study) or "platform overhead" in components
+            present = (_has_infrastructure(study) or "platform overhead" in components
+                       or any(s["stage"].endswith(": idle and infrastructure") for s in stages))
             basis = "datacenter overhead as PUE (grid kWh per IT kWh) and on-site WUE; platform overhead per minute"
             if not notes:
                 notes.append("datacenter construction is not modelled")

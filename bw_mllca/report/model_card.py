@@ -42,6 +42,7 @@ def _common(study: Study, frame: pd.DataFrame, view: str) -> dict[str, Any]:
             for name, dc in study.datacenters.items()
         },
         "excluded_stages": {e.stage: e.reason for e in study.scope.excluded},
+        "hardware_manufacture_in_boundary": not study.scope.excludes("hardware manufacture"),
         "not_assessed": not_assessed(frame[frame["view"] == view]),
     }
 
@@ -129,8 +130,11 @@ def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame
 
 def _footer(card: dict[str, Any]) -> list[str]:
     unit = card["unit"]
-    lines = ["", "| embodied hardware (manufacture) | " + unit + " per functional unit |", "| --- | --- |"]
-    lines += [f"| {component.removeprefix('embodied ')} | {value:.4g} |" for component, value in card["embodied_per_fu"].items()]
+    if card["hardware_manufacture_in_boundary"]:
+        lines = ["", "| embodied hardware (manufacture) | " + unit + " per functional unit |", "| --- | --- |"]
+        lines += [f"| {component.removeprefix('embodied ')} | {value:.4g} |" for component, value in card["embodied_per_fu"].items()]
+    else:
+        lines = ["", "Embodied hardware (manufacture): outside the system boundary (a scope choice), not a zero impact."]
     lines += ["", "| datacenter | region | PUE | WUE (L/kWh) |", "| --- | --- | --- | --- |"]
     for name, dc in card["datacenters"].items():
         lines.append(f"| {name} | {dc['region']} | {dc['pue']:g} | {dc['wue_l_per_kwh']:g} |")
@@ -155,7 +159,7 @@ def training_card_markdown(card: dict[str, Any]) -> str:
         "| --- | --- |",
         f"| total | {per['total']:.4g} {unit} |",
     ]
-    lines += [f"| {component} | {value:.4g} {unit} |" for component, value in per["by_component"].items()]
+    lines += [f"| {component} | {value:.4g} {unit} |" for component, value in per["by_component"].items() if value != 0.0]
     if "uncertainty_per_fu" in card:
         u = card["uncertainty_per_fu"]
         lines.append(f"| 90 % interval (Monte Carlo) | {u.get('p5', float('nan')):.4g} - {u.get('p95', float('nan')):.4g} {unit} |")
