@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..errors import BwMllcaError
 from ..scope.study import Study
+from .assessed import not_assessed
 
 
 class NotComparable(BwMllcaError):
@@ -123,8 +124,10 @@ def compare_frames(
     rows = []
     for study, frame in zip(studies, frames):
         part = frame[frame["view"] == view]
+        missing = not_assessed(part)  # no data: NaN with the reason, never a 0 that would win a comparison
         for (method, unit), score in part.groupby(["method", "unit"], sort=False)["score"].sum().items():
-            rows.append({"system": study.study.name, "method": method, "unit": unit, "score": score})
+            rows.append({"system": study.study.name, "method": method, "unit": unit,
+                         "score": float("nan") if method in missing else score, "note": missing.get(method, "")})
     scores = pd.DataFrame(rows)
     if samples is not None:
         for index, study in enumerate(studies):
@@ -137,13 +140,15 @@ def compare_frames(
     base = studies[0].study.name
     for study_index, study in enumerate(studies[1:], start=1):
         for method in scores["method"].unique():
-            a = scores[(scores.system == base) & (scores.method == method)]["score"].sum()
-            b = scores[(scores.system == study.study.name) & (scores.method == method)]["score"].sum()
+            a = scores[(scores.system == base) & (scores.method == method)]["score"].sum(min_count=1)
+            b = scores[(scores.system == study.study.name) & (scores.method == method)]["score"].sum(min_count=1)
             entry = {"A": base, "B": study.study.name, "method": method, "score A": a, "score B": b,
                      "B - A": b - a, "B / A": (b / a) if a != 0 else float("nan")}
             if samples is not None and method in samples[0].columns and method in samples[study_index].columns:
                 draws_a, draws_b = samples[0][method].to_numpy(), samples[study_index][method].to_numpy()
-                entry["P(A < B)"] = float((draws_a < draws_b).mean())
+                entry["P(A < B)"] = float((draws_a < draws_b).mean()) if a == a and b == b else float("nan")
+            if a != a or b != b:
+                entry["note"] = "not assessed in " + " and ".join(n for n, v in ((base, a), (study.study.name, b)) if v != v)
             pairs.append(entry)
     differences = pd.DataFrame(pairs)
 
