@@ -194,3 +194,22 @@ def test_ozone_depletion_of_a_user_given_grid_is_not_assessed(project):
     assert marked[marked.method == method_label(OZONE)]["note"].str.startswith("not assessed").all()
     gwp = marked[marked.method == GWP]
     assert (gwp["note"] == "").all() and np.allclose(gwp["score"], frame[frame.method == GWP]["score"])
+
+
+def test_training_energy_sweep_scales_wall_clock_facility_and_energy_only_stages(project):
+    from bw_mllca.impact.engine import LinearEngine
+    from bw_mllca.interpretation import parameters
+
+    study = Study.from_dict(training_study_data := minimal_study("sweep semantics", stages=[
+        _stage(hardware="gpu", accelerators=64, duration_hours=10, power_w=300, energy_includes_host=False),
+        _stage(name="facility run", hardware="gpu", accelerator_hours=100, facility_energy_kwh=500),
+        _stage(name="energy only", energy_kwh=200),
+    ]))
+    engine = LinearEngine(study, methods=[TRACI_GWP100])
+    base, double = engine.scores({parameters.training_energy_factor(): np.array([1.0, 2.0])})[:, 0]
+    frame = calculate(study, methods=[TRACI_GWP100])
+    gwp = frame[(frame.view == "attributional") & (frame.method == GWP)]
+    electricity = gwp[(gwp.component == "electricity") & (gwp.stage_kind == "pre-training")]["score"].sum()
+    assert base == pytest.approx(gwp["score"].sum(), rel=1e-6)
+    assert double - base == pytest.approx(electricity, rel=1e-5)  # only the training energy doubles
+    assert training_study_data["stages"][0]["accelerators"] == 64  # the study itself is untouched

@@ -176,10 +176,14 @@ def training_energy_factor(kinds: Sequence[str] = TRAINING_KINDS) -> Parameter:
         for stage in data.get("stages", []):
             if stage["kind"] in kinds:
                 record = records[stage["name"]]
-                for other in ("node_hours", "energy", "power_w"):
+                for other in ("node_hours", "accelerators", "energy", "power_w", "facility_energy_kwh"):
                     stage.pop(other, None)
-                stage["accelerator_hours"] = record.accelerator_hours
+                if stage.get("platform") is None:
+                    stage.pop("duration_hours", None)  # wall clock is kept only for a platform overhead
+                if stage.get("hardware") is not None:  # an energy-only stage has no accelerator time
+                    stage["accelerator_hours"] = record.accelerator_hours
                 stage["energy_kwh"] = float(value) * record.it_energy_kwh
+                stage["energy_includes_host"] = True  # the record's IT energy already holds the host's draw
 
     return Parameter("training energy", "factor (1 = as given)",
                      tuple(f"stages[kind in {list(kinds)}].energy_kwh",), setter, lambda study: 1.0)
