@@ -213,3 +213,22 @@ def test_training_energy_sweep_scales_wall_clock_facility_and_energy_only_stages
     assert base == pytest.approx(gwp["score"].sum(), rel=1e-6)
     assert double - base == pytest.approx(electricity, rel=1e-5)  # only the training energy doubles
     assert training_study_data["stages"][0]["accelerators"] == 64  # the study itself is untouched
+
+
+def test_storage_and_network_devices_are_their_own_embodied_component(project):
+    import bw2calc as bc
+
+    study = Study.from_dict(catalog_study("storage", hardware={"node": {"storage_and_network": {"storage-node-ssd": 0.25}}}))
+    build(study)
+    frame = calculate(study, methods=[TRACI_GWP100])
+    part = frame[(frame.view == "attributional") & (frame.method == GWP) & (frame.stage == "pre-training")]
+    storage = part[part.component == "embodied storage and network"]["score"].sum()
+    # 0.25 storage servers per 8-GPU node over their own 4-year life at 85 %: per accelerator-hour
+    share = f32(0.25 / (8 * 4 * HOURS_PER_YEAR * 0.85))
+    lca = bc.LCA({bd.get_node(database="mllca background", code="manufacture-storage-node-ssd"): 1}, method=TRACI_GWP100)
+    lca.lci(), lca.lcia()
+    hours = _inventory(study)["accelerator-hour"]
+    assert storage == pytest.approx(f32(1000 / 1e9) * hours * share * lca.score, rel=1e-5)
+    assert part[part.component == "embodied host server"]["score"].sum() > 0  # still there, apart
+    message = _problems(catalog_study("bad storage", hardware={"node": {"storage_and_network": {"HGX-host-server": 1}}}))
+    assert "storage_and_network.HGX-host-server" in message

@@ -3,7 +3,8 @@ estimated, excluded or missing, and what share of each category's result rests o
 
 The eight life-cycle stages and the study parts that fill them:
 
-    hardware manufacture      the "embodied hardware" component (catalog or user-given: estimated)
+    hardware manufacture      the embodied accelerator, host server, storage and network components
+                              (catalog or user-given: estimated)
     infrastructure            datacenter overhead: PUE above 1, on-site water, platform overhead
     data                      stages of kind data preparation
     experimentation           experimentation

@@ -28,6 +28,7 @@ import bw2data as bd
 from ..errors import BuildError
 from ..ownership import fingerprint_of, mark
 from ..scope.resolve import (
+    HOURS_PER_YEAR,
     Operation,
     ResolvedHardware,
     host_energy_kwh,
@@ -220,6 +221,15 @@ class _Builder:
             self.link(activity, key, per_server, "host server end of life", END_OF_LIFE)
         elif server is not None and spec.server_embodied is None:
             self.link(activity, self.background(server.end_of_life_activity), per_server, "host server end of life", END_OF_LIFE)
+        for device_code, units_per_node in spec.storage_and_network.items():
+            device = self.catalog.hardware[device_code]
+            # units per node / (accelerators per node x the device's own lifespan in hours x utilization)
+            share = units_per_node / (hw.accelerators_per_node * device.default_lifespan_years * HOURS_PER_YEAR * hw.utilization)
+            if manufacture:
+                self.link(activity, self.background(device.manufacture_activity), share, f"{device_code} manufacture", EMBODIED_STORAGE_NETWORK)
+            if end_of_life:
+                self.link(activity, self.background(device.end_of_life_activity), share, f"{device_code} end of life", END_OF_LIFE)
+            self.sources.add(device.source)
         return self.key(code)
 
     def it_energy(self, name: str) -> tuple[str, str]:

@@ -205,6 +205,10 @@ class Hardware(Strict):
     power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
     host_power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=50_000, allow_inf_nan=False)] | None = None
     manufacture_activity: tuple[str, str] | None = None  # (database, code), e.g. in ecoinvent
+    # Shared storage and network devices: catalog code -> units per node, each amortized over its
+    # own catalog lifespan at this node's utilization (the catalog HGX host already carries its
+    # compute-fabric switches; add storage and any other fabric here).
+    storage_and_network: dict[str, Annotated[float, NOT_BOOL, Field(gt=0, le=1000, allow_inf_nan=False)]] = {}
 
     @model_validator(mode="after")
     def _one_accelerator_source(self) -> Hardware:

@@ -265,6 +265,10 @@ def _check_hardware(parts: _Parts, catalog: Catalog, problems: list[Problem], no
             if hardware.cpu_only:
                 parts.unknown_codes.add(name)
             problems.append((f"{path}.server", hardware.server, "unknown host server; " + _closest(hardware.server, servers)))
+        shared = [c for c, h in catalog.hardware.items() if h.kind in ("storage", "network")]
+        for code in hardware.storage_and_network:
+            if code not in shared:
+                problems.append((f"{path}.storage_and_network.{code}", code, "not a catalog storage or network device; " + _closest(code, shared)))
         resolved = resolve_hardware(name, hardware, catalog)
         if math.isnan(resolved.lifespan_years) and name not in parts.unknown_codes:
             problems.append((f"{path}.lifespan_years", None, "required when the accelerator is not from the catalog"))
