@@ -139,3 +139,22 @@ def test_cli_runs_a_training_report_with_not_assessed_categories(project, bw_dir
     completeness = {r[0]: r[1] for r in workbook["Completeness"].iter_rows(min_row=2, values_only=True)}
     assert completeness["deployment and inference"] == "outside the functional unit"
     assert completeness["end of life"] == "excluded"
+
+
+def test_trained_models_compare_in_the_training_view_with_not_assessed_categories(project):
+    from bw_mllca.impact.methods import TRACI
+    from bw_mllca.interpretation.comparison import compare_frames
+
+    ozone = next(m for m in TRACI if m[1] == "ozone depletion")
+    studies, frames = [], []
+    for name, kwh in (("model A", 3_000), ("model B", 4_500)):
+        study = Study.from_dict(training_study(name, stages=[{"name": "pre-training", "kind": "pre-training", "hardware": "gpu",
+                                                              "datacenter": "dc", "accelerator_hours": 10_000, "energy_kwh": kwh}]))
+        build(study)
+        studies.append(study)
+        frames.append(calculate(study, methods=[TRACI_GWP100, ozone]))
+    result = compare_frames(studies, frames)
+    row = result.differences.set_index("method").loc[GWP]
+    assert row["B - A"] == pytest.approx(f32(1_500) * f32(1.25) * f32(0.3), rel=1e-5)
+    missing = result.differences.set_index("method").loc[method_label(ozone)]
+    assert np.isnan(missing["score A"]) and np.isnan(missing["B - A"]) and "not assessed" in missing["note"]

@@ -121,6 +121,8 @@ def compare_frames(
     which P(A < B) is estimated per method, with the 5th and 95th percentiles of each system.
     """
     check_comparable(studies)
+    if view == "attributional" and studies[0].views == ("training",):
+        view = "training"  # trained models compare in their one view
     rows = []
     for study, frame in zip(studies, frames):
         part = frame[frame["view"] == view]
