@@ -232,3 +232,28 @@ def test_storage_and_network_devices_are_their_own_embodied_component(project):
     assert part[part.component == "embodied host server"]["score"].sum() > 0  # still there, apart
     message = _problems(catalog_study("bad storage", hardware={"node": {"storage_and_network": {"HGX-host-server": 1}}}))
     assert "storage_and_network.HGX-host-server" in message
+
+
+def test_cli_prints_energy_log_and_double_counting_warnings(project, bw_dir, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    import tomli_w
+
+    from conftest import SETUP_PROJECT
+
+    (tmp_path / "emissions.csv").write_text("run_id,duration,energy_consumed,pue,gpu_count\nr1,3600,1.2,1.2,1\n")
+    data = minimal_study("cli warnings", datacenters={"dc": {"pue": 1.0}}, use={"idle_share": 0.2, "idle_power_w": 60},
+                         stages=[_stage(hardware="gpu", energy={"log": "emissions.csv", "format": "codecarbon"})])
+    (tmp_path / "study.toml").write_text(tomli_w.dumps(data))
+    copy = tmp_path / "bw"
+    shutil.copytree(bw_dir, copy, ignore=shutil.ignore_patterns("*.lock"))
+    result = subprocess.run(
+        [sys.executable, "-m", "bw_mllca.cli", "--bw-dir", str(copy), "--project", SETUP_PROJECT, "run",
+         str(tmp_path / "study.toml"), "--out", str(tmp_path / "out"), "--iterations", "0"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line for line in result.stderr.splitlines() if line.startswith("warning: cli warnings:")]
+    assert any("the tool applied PUE 1.2" in line and "-16.7%" in line for line in lines)
+    assert any("counted twice" in line and "idle_share = 0.2" in line for line in lines)
