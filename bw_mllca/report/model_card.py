@@ -13,9 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from ..impact.provenance import ORIGIN_COLUMN, USER_METHOD, origins
 from ..scope.resolve import resolve_datacenter
 from ..scope.study import Study
 from .files import inside
+from .markdown import cell
+from .writing import output_file
 
 GWP_KEY = "GWP100"
 DEVELOPMENT_EXCLUDED = ("inference", "idle capacity")
@@ -23,6 +26,13 @@ DEVELOPMENT_EXCLUDED = ("inference", "idle capacity")
 
 def _gwp(frame: pd.DataFrame, view: str = "attributional") -> pd.DataFrame:
     return frame[(frame["view"] == view) & frame["method"].str.contains(GWP_KEY, regex=False)]
+
+
+def _gwp_method(gwp: pd.DataFrame) -> dict[str, str]:
+    """The climate-change method the scores were characterized with, and whose it is."""
+    label = str(gwp["method"].iloc[0]) if len(gwp) else "TRACI v2.1 | climate change | global warming potential (GWP100)"
+    origin = str(gwp[ORIGIN_COLUMN].iloc[0]) if ORIGIN_COLUMN in gwp.columns and len(gwp) else origins([label])[label]
+    return {"lcia_method": label, "lcia_method_origin": origin}
 
 
 def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame | None = None) -> dict[str, Any]:
@@ -44,7 +54,7 @@ def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame
         "reference_flow_queries": fu.queries,
         "performance_constraints": [c.text() for c in fu.constraints],
         "performance_reported": dict(study.model.performance),
-        "lcia_method": "TRACI v2.1 GWP100 (climate change)",
+        **_gwp_method(gwp),
         "unit": unit,
         "per_fu": {
             "total_attributional": total,
@@ -85,13 +95,17 @@ def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame
 def model_card_markdown(card: dict[str, Any]) -> str:
     unit = card["unit"]
     per_fu = card["per_fu"]
+    origin = card.get("lcia_method_origin", "")
     lines = [
-        f"## Environmental impact: {card['model']}",
+        f"## Environmental impact: {cell(card['model'])}",
         "",
-        f"Functional unit: **{card['functional_unit']}**"
-        + (f" (constraints: {', '.join(card['performance_constraints'])})" if card["performance_constraints"] else ""),
-        f"Method: {card['lcia_method']}; attributional LCA, development and embodied hardware amortized over lifetime use.",
+        f"Functional unit: **{cell(card['functional_unit'])}**"
+        + (f" (constraints: {cell(', '.join(card['performance_constraints']))})" if card["performance_constraints"] else ""),
+        f"Method: {cell(card['lcia_method'])}" + (f" ({cell(origin)})" if origin else "")
+        + "; attributional LCA, development and embodied hardware amortized over lifetime use.",
         "",
+        *([f"**Note:** the project's method of this name is a {USER_METHOD}; these scores follow it, "
+           "not bw_mllca's own method.", ""] if origin.startswith(USER_METHOD) else []),
         "| per functional unit | value |",
         "| --- | --- |",
         f"| total (attributional view) | {per_fu['total_attributional']:.4g} {unit} |",
@@ -106,7 +120,7 @@ def model_card_markdown(card: dict[str, Any]) -> str:
     life = card["lifetime_use_assumption"]
     lines += [
         "",
-        f"Development, all stages ({', '.join(card['development_total']['stages'])}): "
+        f"Development, all stages ({cell(', '.join(card['development_total']['stages']))}): "
         f"{card['development_total']['value']:.4g} {unit} in total.",
         f"Lifetime use assumed: {life['lifetime_queries']:.3g} queries"
         + (f" ({life['queries_per_day']:.3g} per day for {life['deployment_years']:g} years)" if life.get("queries_per_day") and life.get("deployment_years") else "")
@@ -116,9 +130,9 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         "| --- | --- | --- | --- |",
     ]
     for name, dc in card["datacenters"].items():
-        lines.append(f"| {name} | {dc['region']} | {dc['pue']:g} | {dc['wue_l_per_kwh']:g} |")
+        lines.append(f"| {cell(name)} | {cell(dc['region'])} | {dc['pue']:g} | {dc['wue_l_per_kwh']:g} |")
     if card["excluded_stages"]:
-        lines += ["", "Outside the system boundary: " + "; ".join(f"{k} ({v})" for k, v in card["excluded_stages"].items()) + "."]
+        lines += ["", "Outside the system boundary: " + "; ".join(f"{cell(k)} ({cell(v)})" for k, v in card["excluded_stages"].items()) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -126,7 +140,9 @@ def write_model_card(study: Study, frame: pd.DataFrame, folder: Path, uncertaint
     """Write model_card.md and model_card.json into ``folder``."""
     card = model_card_data(study, frame, uncertainty)
     md = inside(folder, "model_card.md")
-    md.write_text(model_card_markdown(card), encoding="utf-8")
+    with output_file(md):
+        md.write_text(model_card_markdown(card), encoding="utf-8")
     js = inside(folder, "model_card.json")
-    js.write_text(json.dumps(card, indent=2, default=float), encoding="utf-8")
+    with output_file(js):
+        js.write_text(json.dumps(card, indent=2, default=float), encoding="utf-8")
     return [md, js]

@@ -14,11 +14,12 @@ Read as seconds, that multiplies energy by 1,000 or more, so the unit is checked
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
+from ...scope.time_zones import zone_problem
 from .measurement import EnergyLogError
 
 log = logging.getLogger(__name__)
@@ -37,14 +38,10 @@ _CLOCK_CHANGE_S = 1800.0
 
 def zone(tz: str) -> ZoneInfo:
     """The IANA zone named ``tz`` ("UTC", "Europe/Berlin"); EnergyLogError naming it if unknown."""
-    if not isinstance(tz, str) or not tz.strip():
-        raise EnergyLogError(f"option tz must be an IANA time zone name such as 'UTC' or 'America/New_York', got {tz!r}")
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        close = sorted(name for name in available_timezones() if name.lower() == tz.lower())
-        hint = f"; did you mean {close[0]!r}?" if close else "; e.g. 'UTC', 'America/New_York', 'Europe/Berlin'"
-        raise EnergyLogError(f"option tz = {tz!r} is not an IANA time zone{hint}") from None
+    reason = zone_problem(tz)
+    if reason:
+        raise EnergyLogError(f"option tz = {tz!r}: {reason}")
+    return ZoneInfo(tz)
 
 
 def wall_clock_to_unix(path: str, gpu: int, wall: np.ndarray, tz: str) -> np.ndarray:

@@ -49,8 +49,8 @@ _VALUE_UNIT = r"^(?P<number>[-+0-9.eE]+)\s*(?P<unit>[A-Za-z]*)$"
 _SMI_TIME_FORMATS = ("%Y/%m/%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S")
 GAP_POLICIES = ("interpolate", "exclude", "error")
 CLOCK_JUMP_POLICIES = ("error", "gap")
-#: Rows parsed at a time; memory is this many rows of text plus two float64 per sample read.
-CHUNK_ROWS = 100_000
+#: Rows parsed at a time: memory holds this many rows of text, and 20 bytes per sample read.
+CHUNK_ROWS = 50_000
 
 
 def read_power_series(
@@ -87,35 +87,37 @@ def read_power_series(
     layout = _nvml_layout(name, columns) if is_nvml else _smi_layout(name, columns)
     series = _read_samples(file, layout)
     fmt = "nvml" if is_nvml else "nvidia-smi"
-    if not series.samples and not series.unreadable:
+    if not series.gpus:
         raise EnergyLogError(f"{name}: header {list(columns)} but no data rows")
-    samples = series.finished()
-    gaps = list(series.notes)
-    if is_nvml:
-        samples = _nvml_seconds(name, samples, time_unit, gaps)
-    elif time_unit is not None:
-        raise EnergyLogError(f"option time_unit applies to NVML logs (timestamp_s); {name} is an nvidia-smi CSV (use tz)")
+    gaps = series.unreadable_notes()
+    gpus = sorted(series.gpus)
     if gpu_indices is not None:
         wanted = {int(i) for i in gpu_indices}
-        missing = wanted - set(samples)
+        missing = wanted - set(gpus)
         if missing:
-            raise EnergyLogError(f"{name}: gpu_indices {sorted(missing)} not in the log; GPUs present: {sorted(samples)}")
-        samples = {gpu: s for gpu, s in samples.items() if gpu in wanted}
-    for gpu, reason in series.unreadable.items():
-        if gpu in samples and not len(samples[gpu][0]):
+            raise EnergyLogError(f"{name}: gpu_indices {sorted(missing)} not in the log; GPUs present: {gpus}")
+        gpus = [gpu for gpu in gpus if gpu in wanted]
+    for gpu in gpus:
+        if gpu in series.unreadable and series.count(gpu) == 0:
             raise EnergyLogError(
-                f"{name}: GPU {gpu} has no power reading ({reason}); this GPU does not report "
-                f"power draw - leave it out with gpu_indices={sorted(g for g in samples if g != gpu)}"
+                f"{name}: GPU {gpu} has no power reading ({series.unreadable[gpu]}); this GPU does not report "
+                f"power draw - leave it out with gpu_indices={[g for g in gpus if g != gpu]}"
             )
+    seconds = 1.0  # per unit of the log's time stamps
+    if is_nvml:
+        seconds = _nvml_seconds(name, series, gpus, time_unit, gaps)
+    elif time_unit is not None:
+        raise EnergyLogError(f"option time_unit applies to NVML logs (timestamp_s); {name} is an nvidia-smi CSV (use tz)")
     energy_j = covered_s = 0.0
     starts: list[float] = []
     ends: list[float] = []
     measured = True
     by_gpu: dict[str, float] = {}
-    for gpu in sorted(samples):
-        times, watts = samples[gpu]
+    for gpu in gpus:  # one GPU's samples in memory at a time, besides the chunks' arrays
+        times, watts = series.take(gpu)
         if len(times) < 2:
             raise EnergyLogError(f"{name}: GPU {gpu} has {len(times)} power sample(s); at least 2 are needed to integrate")
+        times = times * seconds if seconds != 1.0 else times
         if not is_nvml:
             times = wall_clock_to_unix(name, gpu, times, tz)
         result = _integrate(name, gpu, times, watts, max_gap_s, on_gap, on_clock_jump, tz if not is_nvml else None)
@@ -124,6 +126,7 @@ def read_power_series(
         starts.append(float(times[0]))
         ends.append(float(times[-1]))
         by_gpu[f"gpu{gpu}"] = result.energy_j / J_PER_KWH
+        del times, watts
         if result.notes:
             gaps.extend(result.notes)
             measured = measured and on_gap != "interpolate"
@@ -148,29 +151,32 @@ class _Layout:
 
 
 class _Series:
-    """Samples per GPU, gathered chunk by chunk as arrays (time in the log's own unit, watts)."""
+    """Samples as read, one (GPU index, time in the log's own unit, watts) array triple per chunk:
+    about 20 bytes a sample, in blocks large enough to go back to the system when freed."""
 
     def __init__(self) -> None:
-        self.parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
+        self.chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.gpus: set[int] = set()
         self.unreadable: dict[int, str] = {}
-        self.notes: list[str] = []
 
-    @property
-    def samples(self) -> dict[int, list[tuple[np.ndarray, np.ndarray]]]:
-        return self.parts
+    def add(self, gpus: np.ndarray, times: np.ndarray, watts: np.ndarray) -> None:
+        self.chunks.append((gpus.astype(np.int32), times, watts))
+        self.gpus.update(int(g) for g in np.unique(gpus))
 
-    def finished(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        out = {}
-        for gpu in sorted(set(self.parts) | set(self.unreadable)):
-            parts = self.parts.pop(gpu, [])
-            times = np.concatenate([t for t, _ in parts]) if parts else np.empty(0)
-            watts = np.concatenate([w for _, w in parts]) if parts else np.empty(0)
-            out[gpu] = (times, watts)
-            if len(times) and gpu in self.unreadable:
-                self.notes.append(
-                    f"GPU {gpu}: some power samples unreadable ({self.unreadable[gpu]}); skipped, the time around them is bridged"
-                )
-        return out
+    def count(self, gpu: int) -> int:
+        return sum(int((g == gpu).sum()) for g, _, _ in self.chunks)
+
+    def take(self, gpu: int) -> tuple[np.ndarray, np.ndarray]:
+        """Times and watts of one GPU, in the order of the file."""
+        rows = [(t[g == gpu], w[g == gpu]) for g, t, w in self.chunks]
+        return np.concatenate([t for t, _ in rows]), np.concatenate([w for _, w in rows])
+
+    def smallest_time(self) -> float:
+        return min((float(t.min()) for _, t, _ in self.chunks if len(t)), default=0.0)
+
+    def unreadable_notes(self) -> list[str]:
+        return [f"GPU {gpu}: some power samples unreadable ({reason}); skipped, the time around them is bridged"
+                for gpu, reason in sorted(self.unreadable.items()) if self.count(gpu)]
 
 
 class _Integral:
@@ -260,16 +266,15 @@ def _read_samples(file: Path, layout: _Layout) -> _Series:
         for gpu in np.unique(gpus[unreadable]):
             line = int(chunk.index[unreadable & (gpus == gpu)][0])
             value = chunk["power"].to_numpy()[unreadable & (gpus == gpu)][0]
-            series.unreadable.setdefault(int(gpu), f"value {value!r} from line {line}")
+            series.unreadable.setdefault(int(gpu), f"value {short(value)} from line {line}")
+            series.gpus.add(int(gpu))
         readable = chunk[~unreadable]
         gpus = gpus[~unreadable]
         if readable.empty:
             continue
         watts = _smi_watts(name, readable, layout.power) if layout.smi else _numbers(name, readable["power"], "power_w")
         times = _smi_wall_seconds(name, readable) if layout.smi else _numbers(name, readable["time"], "timestamp_s")
-        for gpu in np.unique(gpus):
-            rows = gpus == gpu
-            series.parts[int(gpu)].append((times[rows], watts[rows]))
+        series.add(gpus, times, watts)
     return series
 
 
@@ -279,16 +284,24 @@ def _first_bad(name: str, values: pd.Series, bad: np.ndarray, field: str, expect
 
 
 def _gpu_indices(name: str, chunk: pd.DataFrame, column: str) -> np.ndarray:
-    numbers = pd.to_numeric(chunk["gpu"], errors="coerce").to_numpy(dtype=float)
+    numbers = _floats(chunk["gpu"])
     bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (numbers < 0) | (numbers > 2**31)
     if bad.any():
         raise _first_bad(name, chunk["gpu"], bad, column, "expected a GPU index (integer)")
     return numbers.astype(np.int64)
 
 
-def _numbers(name: str, cells: pd.Series, field: str) -> np.ndarray:
+def _floats(cells: pd.Series) -> np.ndarray:
+    """Text cells as float64, NaN where a cell is not a number."""
+    try:
+        return cells.astype("float64").to_numpy()  # one vectorized cast (pyarrow) when every cell parses
+    except (ValueError, TypeError):
+        return pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
+
+
+def _numbers(name: str, cells: pd.Series, field: str, values: np.ndarray | None = None) -> np.ndarray:
     """Finite numbers >= 0 from text cells, the first bad one named with its line."""
-    values = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
+    values = _floats(cells) if values is None else values
     bad = np.isnan(values)
     if bad.any():
         raise _first_bad(name, cells, bad, field, "expected a number")
@@ -302,17 +315,18 @@ def _numbers(name: str, cells: pd.Series, field: str) -> np.ndarray:
 
 
 def _smi_watts(name: str, chunk: pd.DataFrame, column: str) -> np.ndarray:
-    parts = chunk["power"].str.extract(_VALUE_UNIT)
-    bad = parts["number"].isna().to_numpy()
-    if bad.any():
-        raise _first_bad(name, chunk["power"], bad, column, "expected watts like '312.45 W'")
-    units = parts["unit"].fillna("")
-    bad = ~units.isin(["", "W"]).to_numpy()
-    if bad.any():
+    cells = chunk["power"]
+    numbers = cells.str.removesuffix("W").str.rstrip()  # "312.45 W" and "312.45" (nounits)
+    values = _floats(numbers)
+    bad = np.isnan(values)
+    if bad.any():  # only the first bad cell is looked at closely
         line = int(chunk.index[bad][0])
-        raw = short(chunk["power"].to_numpy()[bad][0])
-        raise EnergyLogError(f"{name}: {column!r} line {line}: value {raw} is in {units.to_numpy()[bad][0]!r}; expected 'W'")
-    return _numbers(name, parts["number"], column)
+        raw = str(cells.to_numpy()[bad][0])
+        match = re.match(_VALUE_UNIT, raw)
+        if match and match.group("unit") not in ("", "W"):
+            raise EnergyLogError(f"{name}: {column!r} line {line}: value {short(raw)} is in {match.group('unit')!r}; expected 'W'")
+        raise EnergyLogError(f"{name}: {column!r} line {line}: expected watts like '312.45 W', got {short(raw)}")
+    return _numbers(name, numbers, column, values)
 
 
 def _smi_wall_seconds(name: str, chunk: pd.DataFrame) -> np.ndarray:
@@ -330,12 +344,14 @@ def _smi_wall_seconds(name: str, chunk: pd.DataFrame) -> np.ndarray:
     return stamps.to_numpy().astype("datetime64[us]").astype(np.int64) / 1e6
 
 
-def _nvml_seconds(name: str, samples: dict[int, tuple[np.ndarray, np.ndarray]], time_unit: str | None,
-                  notes: list[str]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    steps = [float(np.median(np.diff(t))) for t, _ in samples.values() if len(t) > 1]
-    smallest = min((float(t.min()) for t, _ in samples.values() if len(t)), default=0.0)
-    factor = seconds_per_tick(name, smallest, steps, time_unit, notes)
-    return samples if factor == 1.0 else {gpu: (t * factor, w) for gpu, (t, w) in samples.items()}
+def _nvml_seconds(name: str, series: _Series, gpus: list[int], time_unit: str | None, notes: list[str]) -> float:
+    """Seconds per unit of the log's `timestamp_s` (clock.seconds_per_tick)."""
+    steps = []
+    for gpu in gpus:
+        times, _ = series.take(gpu)
+        if len(times) > 1:
+            steps.append(float(np.median(np.diff(times))))
+    return seconds_per_tick(name, series.smallest_time(), steps, time_unit, notes)
 
 
 def _when(seconds: float, tz: str | None) -> str:

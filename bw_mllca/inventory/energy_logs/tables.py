@@ -30,10 +30,10 @@ _SHORT.maxlevel = 2
 
 
 def short(value: Any) -> str:
-    """The repr of ``value`` as an error message may quote it, bounded: no message carries a huge
-    cell, a whole structure or a line of the file."""
+    """The repr of ``value`` as an error message may quote it: a short cell as it is, a long one
+    by its length only, so that no message carries a line of the file or a huge structure."""
     if isinstance(value, str):
-        return repr(value) if len(value) <= 60 else repr(value[:40]) + f"... ({len(value):,} characters)"
+        return repr(value) if len(value) <= 60 else f"<text of {len(value):,} characters>"
     try:
         return _SHORT.repr(value)
     except Exception:  # an int too long for str(), a structure too deep for repr
