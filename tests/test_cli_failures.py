@@ -5,6 +5,7 @@ the real command in a subprocess; a set-up project comes from copying the sessio
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -136,7 +137,7 @@ def test_a_datacenter_name_with_a_bar_keeps_the_model_card_table_whole(project, 
     header = lines.index("| datacenter | region | PUE | WUE (L/kWh) |")
     row = lines[header + 2]
     # a GFM table row splits on unescaped '|' only: four cells, the name in the first one
-    cells = [c.strip() for c in __import__("re").split(r"(?<!\\)\|", row)[1:-1]]
+    cells = [c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]]
     assert cells == ["aws \\| us-east-1", "user-given grid", "1.25", "0.5"]
 
 

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -165,7 +166,7 @@ def test_energy_logs_outside_the_study_folder_need_an_allowed_folder(tmp_path):
 def test_tz_field_is_checked_in_the_study(tmp_path):
     path = _study(tmp_path, "run.csv")
     _nvml_log(tmp_path / "study" / "run.csv")
-    data = __import__("tomllib").loads(path.read_text())
+    data = tomllib.loads(path.read_text())
     data["stages"][0]["energy"]["tz"] = "Mars/Olympus"
     path.write_text(tomli_w.dumps(data))
     with pytest.raises(StudyError) as error:

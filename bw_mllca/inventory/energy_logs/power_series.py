@@ -32,7 +32,6 @@ the file's text, so a log of gigabytes is read in a fraction of its size.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 

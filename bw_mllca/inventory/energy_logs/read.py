@@ -38,9 +38,10 @@ FORMATS: tuple[str, ...] = tuple(_READERS)
 def read_energy_log(path: str | Path, format: str = "codecarbon", **options: Any) -> EnergyMeasurement:
     """Read an energy log of the given format into an EnergyMeasurement (IT kWh, GPU-hours).
 
-    options are passed to the format's reader (e.g. task= for codecarbon, gpu_indices= and
-    max_gap_s= for nvidia-smi, job_id= and power_w= for sacct); an option the reader does not
-    take is an EnergyLogError that lists the ones it does.
+    options are passed to the format's reader (e.g. task= for codecarbon, gpu_indices=, max_gap_s=
+    and tz= (the zone of the clock that wrote it, default "UTC") for nvidia-smi, time_unit= for nvml,
+    job_id= and power_w= for sacct); an option the reader does not take is an EnergyLogError that
+    lists the ones it does. Every error is one line that names the file and quotes none of its lines.
     """
     reader = _READERS.get(format)
     if reader is None:
