@@ -48,8 +48,8 @@ def test_the_same_log_read_as_utc_reports_the_clock_jump(tmp_path):
 
 
 def test_fall_back_repeated_hour_is_ordered_by_the_samples(tmp_path):
-    # 2024-11-03 in New York: 01:00-01:59 happens twice. 10 s samples 00:30 .. 01:59:50 (first
-    # pass), then 01:00:00 .. 01:30:00 (second pass): 3,000 + 1,810 s... as real time 5,400 + 10 s.
+    # 2024-11-03 in New York: 01:00-01:59 happens twice. 10 s samples from 00:30:00 to 01:59:50
+    # (first pass, 5,390 s), one 10 s step, then 01:00:00 to 01:30:00 again (second pass, 1,800 s).
     first = _wall(datetime(2024, 11, 3, 0, 30), range(0, 5400, 10))
     second = _wall(datetime(2024, 11, 3, 1, 0), range(0, 1801, 10))
     path = _smi(tmp_path / "smi.csv", first + second)
