@@ -58,7 +58,7 @@ class Table:
         if missing:
             raise EnergyLogError(
                 f"{self.path}: missing column(s) {', '.join(repr(c) for c in missing)}; "
-                f"header has {list(self.columns)}"
+                f"header has {short(list(self.columns))}"
             )
 
 

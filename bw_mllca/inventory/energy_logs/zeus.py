@@ -93,7 +93,7 @@ def _csv_windows(path: Path) -> list[_Window]:
     gpu_columns = {int(m.group(1)): c for c in table.columns if (m := _GPU_COLUMN.match(c))}
     if not gpu_columns:
         raise EnergyLogError(
-            f"{table.path}: no 'gpu<i>_energy' column (joules per GPU); header has {list(table.columns)}"
+            f"{table.path}: no 'gpu<i>_energy' column (joules per GPU); header has {short(list(table.columns))}"
         )
     windows = []
     for line, row in zip(table.line_numbers, table.rows):
