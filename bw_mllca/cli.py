@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="Brightway data directory (default: $BRIGHTWAY2_DIR, else Brightway's own default)",
     )
+    parser.add_argument("--allow-log-folder", type=Path, action="append", default=[], metavar="DIR",
+                        help="a folder besides the study's own that its energy logs may be read from (repeatable)")
     parser.add_argument("--project", default=DEFAULT_PROJECT, help=f"Brightway project (default: {DEFAULT_PROJECT})")
     parser.add_argument("--verbose", action="store_true", help="show Brightway's own info and warning lines")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -128,11 +130,14 @@ def _check_iterations(iterations: int) -> None:
 
 
 def _use_bw_dir(bw_dir: Path | None) -> None:
-    """Point Brightway at ``bw_dir`` before bw2data is imported (it reads BRIGHTWAY2_DIR once)."""
+    """Point Brightway at ``bw_dir`` before bw2data is imported (it reads BRIGHTWAY2_DIR once);
+    a file or a read-only folder is refused before bw2data creates anything in it."""
+    from .cli_errors import check_bw_dir
+
     if bw_dir is not None:
-        bw_dir = bw_dir.resolve()
-        bw_dir.mkdir(parents=True, exist_ok=True)
-        os.environ["BRIGHTWAY2_DIR"] = str(bw_dir)
+        os.environ["BRIGHTWAY2_DIR"] = str(check_bw_dir(bw_dir))
+    elif os.environ.get("BRIGHTWAY2_DIR"):
+        check_bw_dir(Path(os.environ["BRIGHTWAY2_DIR"]), "$BRIGHTWAY2_DIR")
 
 
 def _print_totals(frame) -> None:
@@ -174,7 +179,7 @@ def _prepare(args: argparse.Namespace, paths: Sequence[Path]):
     from .inventory.foreground import build
     from .scope.study import Study
 
-    studies = [Study.from_file(path) for path in paths]
+    studies = [Study.from_file(path, log_folders=args.allow_log_folder) for path in paths]
     for study in studies:
         for warning in study.warnings:
             print(f"warning: {study.study.name}: {warning}", file=sys.stderr)
@@ -199,11 +204,12 @@ def _compare(args: argparse.Namespace) -> int:
     from .interpretation.uncertainty import paired_samples
     from .report.files import inside, safe_frame, safe_output_dir
     from .report.workbook import write_table
+    from .report.writing import output_file
     from .scope.study import Study
 
     _check_iterations(args.iterations)
     dask = _dask(args)
-    check_comparable([Study.from_file(path) for path in args.studies])  # refuse before building
+    check_comparable([Study.from_file(path, log_folders=args.allow_log_folder) for path in args.studies])  # refuse before building
     out = safe_output_dir(args.out)
     studies = _prepare(args, args.studies)
     systems = [system_for(study) for study in studies]  # each study factorized once
@@ -213,7 +219,8 @@ def _compare(args: argparse.Namespace) -> int:
         engines = [LinearEngine(study, system=system) for study, system in zip(studies, systems)]
         samples = paired_samples(engines, args.iterations, args.seed, dask=dask)
     result = compare_frames(studies, frames, samples=samples)
-    safe_frame(result.differences).to_csv(inside(out, "comparison.csv"), index=False)
+    with output_file(inside(out, "comparison.csv")) as path:
+        safe_frame(result.differences).to_csv(path, index=False)
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -221,7 +228,8 @@ def _compare(args: argparse.Namespace) -> int:
         ws = workbook.active if index == 0 else workbook.create_sheet()
         ws.title = title
         write_table(ws, table)
-    workbook.save(inside(out, "comparison.xlsx"))
+    with output_file(inside(out, "comparison.xlsx")) as path:
+        workbook.save(path)
     gwp = result.scores[result.scores["method"].str.contains("GWP100", regex=False)]
     if not args.no_plots:
         from .report import plots
@@ -244,6 +252,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from .impact.engine import LinearEngine
     from .interpretation import parameters
     from .report.files import safe_frame
+    from .report.writing import output_file
 
     low, high = args.range
     if args.points < 2:
@@ -259,7 +268,8 @@ def _sweep(args: argparse.Namespace) -> int:
     scores = engine.scores({parameter: values})
     table = pd.DataFrame(scores, columns=[method_label(m) for m in engine.methods])
     table.insert(0, f"{parameter.name} ({parameter.unit})" if parameter.unit else parameter.name, values)
-    safe_frame(table).to_csv(out, index=False)
+    with output_file(out):
+        safe_frame(table).to_csv(out, index=False)
     print(f"{args.points} points of {parameter.name} from {low:g} to {high:g}: wrote {out}")
     return 0
 
@@ -311,14 +321,24 @@ def _quiet_solver_notice() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    _use_bw_dir(args.bw_dir)
-    _quiet_solver_notice()
-    if not args.verbose:
-        _quiet_brightway_feedback()
+    from .cli_errors import EXIT_INTERRUPTED
+
+    try:
+        return _main(_parser().parse_args(argv))
+    except KeyboardInterrupt:  # Ctrl-C: one line, the shell's status for SIGINT
+        print("bw-mllca: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(args: argparse.Namespace) -> int:
+    from .cli_errors import describe_database_error, describe_os_error, is_database_error
     from .errors import BwMllcaError
 
     try:
+        _use_bw_dir(args.bw_dir)
+        _quiet_solver_notice()
+        if not args.verbose:
+            _quiet_brightway_feedback()
         if args.command == "setup":
             from . import setup_project
 
@@ -338,11 +358,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         reason = "; ".join(line.strip(" -") for line in str(error).splitlines())
         print(f"bw-mllca: error: {reason}", file=sys.stderr)
         return 2
-    except (OSError, ValueError) as error:
+    except OSError as error:
+        print(f"bw-mllca: error: {describe_os_error(error)}", file=sys.stderr)
+        return 2
+    except ValueError as error:
         print(f"bw-mllca: error: {error}", file=sys.stderr)
         return 2
     except MemoryError:
         print("bw-mllca: error: out of memory; try fewer --iterations", file=sys.stderr)
+        return 2
+    except Exception as error:
+        if not is_database_error(error):
+            raise
+        print(f"bw-mllca: error: {describe_database_error(error)}", file=sys.stderr)
         return 2
     return 1  # pragma: no cover - argparse requires a command
 

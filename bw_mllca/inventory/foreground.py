@@ -331,12 +331,16 @@ class _Builder:
         if stage.energy is None:
             return stage_operation(stage, hw, pue), ()
         assert hw is not None  # validated: a stage with a log names its hardware
-        from .energy_logs import read_energy_log
+        from ..scope import log_paths
+        from .energy_logs import EnergyLogError, read_energy_log
 
-        path = Path(stage.energy.log)
-        if not path.is_absolute() and self.study.base_dir is not None:
-            path = self.study.base_dir / path
-        measurement = read_energy_log(path, format=stage.energy.format, **stage.energy.options)
+        # checked again here: the file may have become a link elsewhere since the study was read
+        outside = log_paths.outside_problem(stage.energy.log, self.study.base_dir, self.study.allowed_log_folders)
+        if outside:
+            raise EnergyLogError(f"stage {stage.name!r}: energy.log = {stage.energy.log!r} {outside}")
+        path = log_paths.log_file(stage.energy.log, self.study.base_dir)
+        options = log_paths.reader_options(stage.energy.tz, stage.energy.options)
+        measurement = read_energy_log(path, format=stage.energy.format, **options)
         if stage.node_hours is not None:
             accelerator_hours = stage.node_hours * hw.accelerators_per_node
         elif stage.accelerator_hours is not None:

@@ -15,9 +15,12 @@ import pandas as pd
 
 from ..impact.system import EMBODIED_COMPONENTS
 from ..interpretation.assessed import not_assessed
+from ..impact.provenance import ORIGIN_COLUMN, USER_METHOD, origins
 from ..scope.resolve import resolve_datacenter
 from ..scope.study import Study
 from .files import inside
+from .markdown import cell
+from .writing import output_file
 
 GWP_KEY = "GWP100"
 DEVELOPMENT_EXCLUDED = ("inference", "idle capacity")
@@ -60,7 +63,7 @@ def training_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFr
         "reference_flow": fu.reference_flow,
         "performance_constraints": [c.text() for c in fu.constraints],
         "performance_reported": dict(study.model.performance),
-        "lcia_method": "TRACI v2.1 GWP100 (climate change)",
+        **_gwp_method(gwp),
         "unit": unit,
         "per_trained_model": {
             "total": total,
@@ -78,6 +81,11 @@ def _add_uncertainty(card: dict[str, Any], uncertainty: pd.DataFrame | None) -> 
         row = uncertainty[uncertainty["method"].str.contains(GWP_KEY, regex=False)]
         if len(row):
             card["uncertainty_per_fu"] = {k: float(row.iloc[0][k]) for k in ("p5", "p50", "p95") if k in row}
+def _gwp_method(gwp: pd.DataFrame) -> dict[str, str]:
+    """The climate-change method the scores were characterized with, and whose it is."""
+    label = str(gwp["method"].iloc[0]) if len(gwp) else "TRACI v2.1 | climate change | global warming potential (GWP100)"
+    origin = str(gwp[ORIGIN_COLUMN].iloc[0]) if ORIGIN_COLUMN in gwp.columns and len(gwp) else origins([label])[label]
+    return {"lcia_method": label, "lcia_method_origin": origin}
 
 
 def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame | None = None) -> dict[str, Any]:
@@ -101,7 +109,7 @@ def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame
         "reference_flow_queries": fu.queries,
         "performance_constraints": [c.text() for c in fu.constraints],
         "performance_reported": dict(study.model.performance),
-        "lcia_method": "TRACI v2.1 GWP100 (climate change)",
+        **_gwp_method(gwp),
         "unit": unit,
         "per_fu": {
             "total_attributional": total,
@@ -137,9 +145,9 @@ def _footer(card: dict[str, Any]) -> list[str]:
         lines = ["", "Embodied hardware (manufacture): outside the system boundary (a scope choice), not a zero impact."]
     lines += ["", "| datacenter | region | PUE | WUE (L/kWh) |", "| --- | --- | --- | --- |"]
     for name, dc in card["datacenters"].items():
-        lines.append(f"| {name} | {dc['region']} | {dc['pue']:g} | {dc['wue_l_per_kwh']:g} |")
+        lines.append(f"| {cell(name)} | {cell(dc['region'])} | {dc['pue']:g} | {dc['wue_l_per_kwh']:g} |")
     if card["excluded_stages"]:
-        lines += ["", "Outside the system boundary: " + "; ".join(f"{k} ({v})" for k, v in card["excluded_stages"].items()) + "."]
+        lines += ["", "Outside the system boundary: " + "; ".join(f"{cell(k)} ({cell(v)})" for k, v in card["excluded_stages"].items()) + "."]
     if card["not_assessed"]:
         lines += ["", "Not assessed (no data; not a zero impact): "
                   + "; ".join(method.split(" | ")[-1] for method in card["not_assessed"]) + "."]
@@ -150,11 +158,13 @@ def training_card_markdown(card: dict[str, Any]) -> str:
     unit = card["unit"]
     per = card["per_trained_model"]
     lines = [
-        f"## Environmental impact: {card['model']}",
+        f"## Environmental impact: {cell(card['model'])}",
         "",
-        f"Functional unit: **{card['functional_unit']}** ({card['reference_flow']}; development only, no use)",
-        f"Method: {card['lcia_method']}; attributional LCA of the development stages and their embodied hardware share.",
+        f"Functional unit: **{cell(card['functional_unit'])}** ({cell(card['reference_flow'])}; development only, no use)",
+        f"Method: {cell(card['lcia_method'])}; attributional LCA of the development stages and their embodied hardware share.",
         "",
+        *([f"**Note:** the project's method of this name is a {USER_METHOD}; these scores follow it, "
+           "not bw_mllca's own method.", ""] if card.get("lcia_method_origin", "").startswith(USER_METHOD) else []),
         "| per trained model | value |",
         "| --- | --- |",
         f"| total | {per['total']:.4g} {unit} |",
@@ -164,7 +174,7 @@ def training_card_markdown(card: dict[str, Any]) -> str:
         u = card["uncertainty_per_fu"]
         lines.append(f"| 90 % interval (Monte Carlo) | {u.get('p5', float('nan')):.4g} - {u.get('p95', float('nan')):.4g} {unit} |")
     lines += ["", "| stage | " + unit + " |", "| --- | --- |"]
-    lines += [f"| {stage} | {value:.4g} |" for stage, value in card["stage_contributions_per_fu"].items()]
+    lines += [f"| {cell(stage)} | {value:.4g} |" for stage, value in card["stage_contributions_per_fu"].items()]
     return "\n".join(lines + _footer(card)) + "\n"
 
 
@@ -173,13 +183,17 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         return training_card_markdown(card)
     unit = card["unit"]
     per_fu = card["per_fu"]
+    origin = card.get("lcia_method_origin", "")
     lines = [
-        f"## Environmental impact: {card['model']}",
+        f"## Environmental impact: {cell(card['model'])}",
         "",
-        f"Functional unit: **{card['functional_unit']}**"
-        + (f" (constraints: {', '.join(card['performance_constraints'])})" if card["performance_constraints"] else ""),
-        f"Method: {card['lcia_method']}; attributional LCA, development and embodied hardware amortized over lifetime use.",
+        f"Functional unit: **{cell(card['functional_unit'])}**"
+        + (f" (constraints: {cell(', '.join(card['performance_constraints']))})" if card["performance_constraints"] else ""),
+        f"Method: {cell(card['lcia_method'])}" + (f" ({cell(origin)})" if origin else "")
+        + "; attributional LCA, development and embodied hardware amortized over lifetime use.",
         "",
+        *([f"**Note:** the project's method of this name is a {USER_METHOD}; these scores follow it, "
+           "not bw_mllca's own method.", ""] if origin.startswith(USER_METHOD) else []),
         "| per functional unit | value |",
         "| --- | --- |",
         f"| total (attributional view) | {per_fu['total_attributional']:.4g} {unit} |",
@@ -194,7 +208,7 @@ def model_card_markdown(card: dict[str, Any]) -> str:
     life = card["lifetime_use_assumption"]
     lines += [
         "",
-        f"Development, all stages ({', '.join(card['development_total']['stages'])}): "
+        f"Development, all stages ({cell(', '.join(card['development_total']['stages']))}): "
         f"{card['development_total']['value']:.4g} {unit} in total.",
         f"Lifetime use assumed: {life['lifetime_queries']:.3g} queries"
         + (f" ({life['queries_per_day']:.3g} per day for {life['deployment_years']:g} years)" if life.get("queries_per_day") and life.get("deployment_years") else "")
@@ -207,7 +221,9 @@ def write_model_card(study: Study, frame: pd.DataFrame, folder: Path, uncertaint
     """Write model_card.md and model_card.json into ``folder``."""
     card = model_card_data(study, frame, uncertainty)
     md = inside(folder, "model_card.md")
-    md.write_text(model_card_markdown(card), encoding="utf-8")
+    with output_file(md):
+        md.write_text(model_card_markdown(card), encoding="utf-8")
     js = inside(folder, "model_card.json")
-    js.write_text(json.dumps(card, indent=2, default=float), encoding="utf-8")
+    with output_file(js):
+        js.write_text(json.dumps(card, indent=2, default=float), encoding="utf-8")
     return [md, js]

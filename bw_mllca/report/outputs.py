@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..impact.engine import LinearEngine
+from ..impact.provenance import methods_table, with_method_origin
 from ..impact.system import StudySystem
 from ..interpretation.amortization import amortization_curve, break_even
 from ..interpretation.completeness import completeness
@@ -21,6 +22,7 @@ from ..interpretation.study_warnings import warnings_table
 from .files import inside, safe_frame, safe_output_dir
 from .model_card import write_model_card
 from .workbook import write_results_workbook
+from .writing import output_file
 
 GWP_KEY = "GWP100"
 
@@ -81,8 +83,10 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
     SVG) of one study (off by default: matplotlib's import and rendering are most of a run's time)."""
     out = safe_output_dir(out)
     found = interpret(study, frame, iterations, seed, system, dask)
+    frame = with_method_origin(frame)  # which method each score used: bw_mllca's or the user's
     written = [inside(out, "lcia.csv")]
-    safe_frame(mark_not_assessed(frame)).to_csv(written[0], index=False)  # CSV has no cell types: prefix formula-like text
+    with output_file(written[0]) as path:  # a full disk leaves no truncated file
+        safe_frame(mark_not_assessed(frame)).to_csv(path, index=False)  # CSV has no cell types: prefix formula-like text
     sheets = {
         "Significant issues": found.significant_issues,
         "Dominant stages": found.dominance,
@@ -91,9 +95,11 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
         f"Uncertainty ({iterations} MC)": found.uncertainty,
         "Completeness": found.completeness,
         "Estimated share": found.estimated_share,
-        **({"Warnings": warnings_table(study)} if len(warnings_table(study)) else {}),
+        **({"Warnings": warnings} if len(warnings := warnings_table(study)) else {}),
+        "LCIA methods": methods_table(frame),
     }
-    written.append(write_results_workbook(inside(out, "results.xlsx"), study, frame, sheets))
+    with output_file(inside(out, "results.xlsx")) as path:
+        written.append(write_results_workbook(path, study, frame, sheets))
     written += write_model_card(study, frame, out, found.uncertainty)
     if not plots_too:
         return written

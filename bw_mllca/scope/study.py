@@ -11,6 +11,7 @@ import math
 import re
 import reprlib
 import tomllib
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -268,9 +269,10 @@ class Platform(Strict):
 
 
 class EnergyLog(Strict):
-    log: Name
+    log: Name  # read from the study's folder or a folder in study.log_folders (log_paths.py)
     format: Name
     options: dict[str, Any] = {}
+    tz: str | None = None  # IANA zone of the clock that wrote an nvidia-smi log; None: UTC
 
 
 class Stage(Strict):
@@ -417,6 +419,7 @@ class StudyInfo(Strict):
     database: Name | None = None
     background: Name = "mllca background"
     description: str = ""
+    log_folders: tuple[str, ...] = ()  # folders besides the study's own that energy logs may be read from
 
 
 class Study(Strict):
@@ -434,6 +437,7 @@ class Study(Strict):
     stages: tuple[Stage, ...] = ()
     use: Use | None = None  # required for a functional unit of queries; none for a trained model
     _base_dir: Path | None = PrivateAttr(default=None)
+    _log_folders: tuple[Path, ...] = PrivateAttr(default=())  # allowed by the caller (--allow-log-folder)
     _warnings: tuple[str, ...] = PrivateAttr(default=())
 
     @model_validator(mode="after")
@@ -461,8 +465,10 @@ class Study(Strict):
         return ("training",) if self.goal.functional_unit.per_trained_model else ("attributional", "consumer")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "study", base_dir: Path | None = None) -> Study:
-        """Validate ``data``; raise one StudyError listing every problem (field and cross-reference)."""
+    def from_dict(cls, data: dict[str, Any], source: str = "study", base_dir: Path | None = None,
+                  log_folders: Sequence[str | Path] = ()) -> Study:
+        """Validate ``data``; raise one StudyError listing every problem (field and cross-reference).
+        ``log_folders``: folders besides ``base_dir`` that the study's energy logs may be read from."""
         from .validation import check_study, reference_problems
 
         size_problem = _size_problem(data)
@@ -480,12 +486,14 @@ class Study(Strict):
         except RecursionError:  # a self-referencing or absurdly deep structure
             raise StudyError([("(study)", "...", "nested too deeply (or refers to itself)")], source) from None
         study._base_dir = base_dir
+        study._log_folders = tuple(Path(f) for f in log_folders)
         study._warnings = tuple(check_study(study, source))
         return study
 
     @classmethod
-    def from_file(cls, path: str | Path) -> Study:
-        """Read a TOML (or YAML) study file. Parsing never executes anything: tomllib, yaml.safe_load."""
+    def from_file(cls, path: str | Path, log_folders: Sequence[str | Path] = ()) -> Study:
+        """Read a TOML (or YAML) study file. Parsing never executes anything: tomllib, yaml.safe_load.
+        ``log_folders``: folders besides the file's own that its energy logs may be read from."""
         path = Path(path)
         try:
             if not path.is_file():
@@ -515,12 +523,20 @@ class Study(Strict):
                 raise StudyError([("file", str(path), "TOML nested too deeply")], str(path)) from None
         if not isinstance(data, dict):
             raise StudyError([("file", str(path), "a study must be a table (mapping) at top level")], str(path))
-        return cls.from_dict(data, source=str(path), base_dir=path.parent)
+        return cls.from_dict(data, source=str(path), base_dir=path.parent, log_folders=log_folders)
 
     @property
     def base_dir(self) -> Path | None:
         """Folder that relative paths in the study (energy logs) are read from."""
         return self._base_dir
+
+    @property
+    def allowed_log_folders(self) -> tuple[Path, ...]:
+        """Folders besides ``base_dir`` that energy logs may be read from: the study's
+        ``log_folders`` (relative ones from the study's folder) and those the caller allowed."""
+        own = tuple(Path(f).expanduser() if self._base_dir is None or Path(f).expanduser().is_absolute()
+                    else self._base_dir / f for f in self.study.log_folders)
+        return own + self._log_folders
 
     @property
     def warnings(self) -> tuple[str, ...]:

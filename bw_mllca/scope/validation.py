@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..catalog import Catalog, load_catalog
 from ..errors import StudyError
+from . import log_paths
 from .resolve import inference, resolve_datacenter, resolve_hardware, retraining_runs, stage_operation
 from .study import (
     DATABASE_PREFIX,
@@ -99,6 +100,7 @@ class _Parts:
     use: Use | None = None
     unknown_codes: set[str] = field(default_factory=set)  # hardware names whose catalog code is unknown
     base_dir: Path | None = None
+    log_folders: tuple[Path, ...] | None = None  # folders besides base_dir energy logs may be read from
     numbers: Any = None  # the study as plain data, for the float32 range check
 
 
@@ -120,6 +122,7 @@ def _parts_of_study(study: Study) -> _Parts:
         stage_names_at=[(i, s.name) for i, s in enumerate(study.stages)],
         use=study.use,
         base_dir=study.base_dir,
+        log_folders=study.allowed_log_folders,
         numbers=study.model_dump(mode="python"),
     )
 
@@ -357,6 +360,11 @@ def _check_stages(parts: _Parts, catalog: Catalog, problems: list[Problem], note
             problems.append((f"{path}.every_days", stage.every_days, "a re-training cadence needs use.deployment_years (or queries_per_day)"))
         if stage.energy is not None:
             problems.extend(_check_log(path, stage.energy.log, stage.energy.format, parts.base_dir))
+            problems.extend(log_paths.tz_problems(path, stage.energy.tz, stage.energy.format, stage.energy.options))
+            if parts.log_folders is not None:  # None: a study the schema rejected, folders not known
+                outside = log_paths.outside_problem(stage.energy.log, parts.base_dir, parts.log_folders)
+                if outside:
+                    problems.append((f"{path}.energy.log", stage.energy.log, outside))
         given_energy = stage.energy_kwh is not None or stage.facility_energy_kwh is not None or stage.energy is not None
         if stage.hardware in parts.hardware and stage.hardware not in parts.unknown_codes and not given_energy and stage.power_w is None:
             if resolve_hardware(stage.hardware, parts.hardware[stage.hardware], catalog).accelerator_power_w is None:

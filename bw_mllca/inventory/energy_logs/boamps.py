@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .measurement import EnergyLogError, EnergyMeasurement
-from .tables import S_PER_H, optional_float, read_json, to_float
+from .tables import S_PER_H, optional_float, read_json, to_float, short
 
 _ESTIMATED_CPU_MODES = frozenset({"constant", "cpu_load", "tdp", "tdp constant", "global constant", "user input tdp constant"})
 
@@ -46,7 +46,7 @@ def read_boamps(
         raise EnergyLogError(f"{p}: expected a BoAmps report object, got {type(report).__name__}")
     measures = report.get("measures")
     if not isinstance(measures, list) or not measures:
-        raise EnergyLogError(f"{p}: 'measures' must be a non-empty list, got {measures!r:.200}")
+        raise EnergyLogError(f"{p}: 'measures' must be a non-empty list, got {short(measures)}")
     chosen = _choose(p, measures, measure, sum_measures)
     if pue is not None and not pue >= 1.0:
         raise EnergyLogError(f"option pue must be >= 1.0, got {pue!r}")
@@ -58,7 +58,7 @@ def read_boamps(
     for index, m in chosen:
         where = f"measures[{index}]"
         if not isinstance(m, dict):
-            raise EnergyLogError(f"{p}: {where} must be an object, got {m!r:.200}")
+            raise EnergyLogError(f"{p}: {where} must be an object, got {short(m)}")
         kwh = to_float(m.get("powerConsumption"), path=str(p), field="powerConsumption", where=where)
         seconds = optional_float(m.get("measurementDuration"), path=str(p), field="measurementDuration", where=where)
         if seconds is None:

@@ -27,13 +27,12 @@ What this reader relies on, checked in codecarbon 3.3.2's source:
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
 
 from .measurement import EnergyLogError, EnergyMeasurement
-from .tables import S_PER_H, Table, optional_float, read_table, to_float
+from .tables import S_PER_H, Table, optional_float, read_json, read_table, to_float
 
 SIDECAR_SUFFIX = ".bw_mllca.json"
 
@@ -245,10 +244,7 @@ def _read_sidecar(path: Path) -> dict[str, object]:
     sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
     if not sidecar.is_file():
         return {}
-    try:
-        data = json.loads(sidecar.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise EnergyLogError(f"{sidecar}: not valid JSON ({err})") from err
+    data = read_json(sidecar)  # bounded in size and depth; errors name the sidecar file
     return data if isinstance(data, dict) else {}
 
 

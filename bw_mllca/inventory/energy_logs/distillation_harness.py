@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .measurement import EnergyLogError, EnergyMeasurement
-from .tables import J_PER_KWH, S_PER_H, optional_float, read_json, to_float
+from .tables import J_PER_KWH, S_PER_H, optional_float, read_json, to_float, short
 
 
 def read_distillation_harness(
@@ -98,7 +98,7 @@ def _matches(s: dict[str, Any], wanted: str) -> bool:
 def _simple_stage(p: Path, index: int, raw: Any) -> dict[str, Any]:
     where = f"stages[{index}]"
     if not isinstance(raw, dict) or not raw.get("name"):
-        raise EnergyLogError(f"{p}: {where} must be an object with a 'name', got {raw!r:.200}")
+        raise EnergyLogError(f"{p}: {where} must be an object with a 'name', got {short(raw)}")
     if "energy_kwh" in raw:
         kwh = to_float(raw["energy_kwh"], path=str(p), field="energy_kwh", where=where)
     elif "energy_j" in raw:
@@ -119,7 +119,7 @@ def _simple_stage(p: Path, index: int, raw: Any) -> dict[str, Any]:
 def _harness_stage(p: Path, key: str, raw: Any, gpu_count: int | None) -> dict[str, Any]:
     where = f"stage {key!r}"
     if not isinstance(raw, dict):
-        raise EnergyLogError(f"{p}: {where} must be an object, got {raw!r:.200}")
+        raise EnergyLogError(f"{p}: {where} must be an object, got {short(raw)}")
     for required in ("duration_seconds", "gpu_energy_joules"):
         if required not in raw:
             raise EnergyLogError(f"{p}: {where} lacks {required!r}; keys present: {sorted(raw)}")

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from .measurement import EnergyLogError, EnergyMeasurement
-from .tables import J_PER_KWH, S_PER_H, Table, read_table, to_float
+from .tables import J_PER_KWH, S_PER_H, Table, read_table, to_float, short
 
 _NO_VAL64 = 2**64 - 2  # SLURM's NO_VAL64 sentinel, printed when the plugin had no reading
 _TYPED_GPU = re.compile(r"^gres/gpu:[^=]+$")
@@ -113,7 +113,7 @@ def parse_elapsed(raw: str, *, path: str, where: str) -> float:
         days = to_float(day_text, path=path, field="Elapsed", where=where)
     parts = text.split(":")
     if not 1 <= len(parts) <= 3 or not all(parts):
-        raise EnergyLogError(f"{path}: 'Elapsed' {where}: expected [DD-][HH:]MM:SS, got {raw!r}")
+        raise EnergyLogError(f"{path}: 'Elapsed' {where}: expected [DD-][HH:]MM:SS, got {short(raw)}")
     seconds = 0.0
     for part in parts:
         seconds = seconds * 60 + to_float(part, path=path, field="Elapsed", where=where)
@@ -127,7 +127,7 @@ def gpu_count(alloc_tres: str, *, path: str, where: str) -> int:
     found_untyped = False
     for item in filter(None, (s.strip() for s in alloc_tres.split(","))):
         if "=" not in item:
-            raise EnergyLogError(f"{path}: 'AllocTRES' {where}: expected name=value items, got {item!r}")
+            raise EnergyLogError(f"{path}: 'AllocTRES' {where}: expected name=value items, got {short(item)}")
         name, value = item.split("=", 1)
         if name == "gres/gpu":
             found_untyped = True

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .measurement import EnergyLogError, EnergyMeasurement
-from .tables import J_PER_KWH, S_PER_H, read_json, read_table, to_float
+from .tables import J_PER_KWH, S_PER_H, read_json, read_table, to_float, short
 
 _GPU_COLUMN = re.compile(r"^gpu(\d+)_energy$")
 
@@ -93,7 +93,7 @@ def _csv_windows(path: Path) -> list[_Window]:
     gpu_columns = {int(m.group(1)): c for c in table.columns if (m := _GPU_COLUMN.match(c))}
     if not gpu_columns:
         raise EnergyLogError(
-            f"{table.path}: no 'gpu<i>_energy' column (joules per GPU); header has {list(table.columns)}"
+            f"{table.path}: no 'gpu<i>_energy' column (joules per GPU); header has {short(list(table.columns))}"
         )
     windows = []
     for line, row in zip(table.line_numbers, table.rows):
@@ -123,7 +123,7 @@ def _json_windows(path: Path) -> list[_Window]:
     windows = []
     for name, item in items:
         if not isinstance(item, dict) or "time" not in item or "gpu_energy" not in item:
-            raise EnergyLogError(f"{path}: window {name!r}: expected keys 'time' (s) and 'gpu_energy' (J per GPU), got {item!r:.200}")
+            raise EnergyLogError(f"{path}: window {name!r}: expected keys 'time' (s) and 'gpu_energy' (J per GPU), got {short(item)}")
         where = f"window {name!r}"
         windows.append(
             _Window(
@@ -144,7 +144,7 @@ def _json_windows(path: Path) -> list[_Window]:
 
 def _energy_map(path: Path, raw: Any, key: str, where: str) -> dict[int, float]:
     if not isinstance(raw, dict):
-        raise EnergyLogError(f"{path}: {key!r} {where}: expected a mapping of device index to joules, got {raw!r:.200}")
+        raise EnergyLogError(f"{path}: {key!r} {where}: expected a mapping of device index to joules, got {short(raw)}")
     out = {}
     for index, joules in raw.items():
         try:
