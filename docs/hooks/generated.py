@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import io
 import json
+import logging
 import os
 import re
 import sys
@@ -30,7 +31,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # so that building the documentation never touches the user's.
 _BRIGHTWAY_DIR = tempfile.TemporaryDirectory(prefix="bw_mllca_docs_")
 os.environ["BRIGHTWAY2_DIR"] = _BRIGHTWAY_DIR.name
-os.environ.setdefault("BRIGHTWAY_NO_STRUCTLOG", "1")  # no "Using environment variable" line in the build log
+# Brightway's "Using environment variable ..." line is not part of the build log.
+os.environ.setdefault("BRIGHTWAY_NO_STRUCTLOG", "1")
+logging.getLogger("brightway-stdout-feedback").disabled = True
 # Document this checkout, not another installed copy. MkDocs restores sys.path after loading a
 # hook, so the package is imported now; its modules are then found from it.
 sys.path.insert(0, str(ROOT))
