@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _global_options(parser, defaults=True)
+    _global_options(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser(
@@ -103,22 +103,19 @@ def _parser() -> argparse.ArgumentParser:
                              "family ('IPCC 2021') or an alias (traci, gwp100, water, aware, ipcc2021-gwp100, "
                              "ef3.1, default; default: TRACI v2.1 and water)")
     for command in commands.choices.values():  # the global options may also follow the command
-        _global_options(command, defaults=False)
+        _global_options(command, after_command=True)
     return parser
 
 
-def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
-    """--bw-dir, --project, --verbose. On a subcommand (``defaults`` False) an option left out
-    does not reset the value given before the command."""
-    default = (lambda value: value) if defaults else (lambda value: argparse.SUPPRESS)
-    parser.add_argument(
-        "--bw-dir",
-        type=Path,
-        default=default(None),
-        help="Brightway data directory (default: $BRIGHTWAY2_DIR, else Brightway's own default)",
-    )
-    parser.add_argument("--project", default=default(DEFAULT_PROJECT), help=f"Brightway project (default: {DEFAULT_PROJECT})")
-    parser.add_argument("--verbose", action="store_true", default=default(False),
+def _global_options(parser: argparse.ArgumentParser, after_command: bool = False) -> None:
+    """--bw-dir, --project, --verbose. After the command they default to SUPPRESS, so that leaving
+    one out there keeps the value given (or defaulted) before the command."""
+    keep = argparse.SUPPRESS
+    parser.add_argument("--bw-dir", type=Path, default=keep if after_command else None,
+                        help="Brightway data directory (default: $BRIGHTWAY2_DIR, else Brightway's own default)")
+    parser.add_argument("--project", default=keep if after_command else DEFAULT_PROJECT,
+                        help=f"Brightway project (default: {DEFAULT_PROJECT})")
+    parser.add_argument("--verbose", action="store_true", default=keep if after_command else False,
                         help="show Brightway's own progress bars, info and warning lines, and bw_mllca's log")
 
 
