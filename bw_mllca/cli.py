@@ -179,7 +179,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _methods(args: argparse.Namespace):
+def _methods(args: argparse.Namespace) -> list[tuple[str, ...]] | None:
     """The methods ``--method`` names (None: the default set), checked against the project."""
     from .impact.method_choice import choose_methods
 

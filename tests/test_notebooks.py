@@ -33,6 +33,9 @@ def _printed(cell) -> str:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_quietly_and_matches_its_saved_outputs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    # The kernel gets Brightway's default console logging, whatever an earlier in-process command
+    # set in this process (the command switches Brightway to plain logging, which prints elsewhere).
+    monkeypatch.delenv("BRIGHTWAY_NO_STRUCTLOG", raising=False)
     saved = nbformat.read(path, as_version=4)
     fresh = execute(path, tmp_path)
     outputs = [o for cell in _code(fresh) for o in cell.get("outputs", [])]
