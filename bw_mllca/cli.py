@@ -19,16 +19,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="bw-mllca",
         description="Life cycle assessment of machine-learning models on Brightway 2.5.",
     )
-    parser.add_argument(
-        "--bw-dir",
-        type=Path,
-        default=None,
-        help="Brightway data directory (default: $BRIGHTWAY2_DIR, else Brightway's own default)",
-    )
-    parser.add_argument("--allow-log-folder", type=Path, action="append", default=[], metavar="DIR",
-                        help="a folder besides the study's own that its energy logs may be read from (repeatable)")
-    parser.add_argument("--project", default=DEFAULT_PROJECT, help=f"Brightway project (default: {DEFAULT_PROJECT})")
-    parser.add_argument("--verbose", action="store_true", help="show Brightway's own info and warning lines")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _global_options(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser(
@@ -103,7 +97,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("study", type=Path, help="study file (TOML or YAML)")
     export.add_argument("--out", type=Path, required=True, help="workbook path (.xlsx)")
+    for command in (run, compare, sweep):
+        command.add_argument("--method", action="append", default=None, metavar="METHOD",
+                             help="LCIA method to calculate, repeatable: 'family | category | indicator', a "
+                             "family ('IPCC 2021') or an alias (traci, gwp100, water, aware, ipcc2021-gwp100, "
+                             "ef3.1, default; default: TRACI v2.1 and water)")
+    for command in commands.choices.values():  # the global options may also follow the command
+        _global_options(command, after_command=True)
     return parser
+
+
+def _global_options(parser: argparse.ArgumentParser, after_command: bool = False) -> None:
+    """--bw-dir, --project, --verbose. After the command they default to SUPPRESS, so that leaving
+    one out there keeps the value given (or defaulted) before the command."""
+    keep = argparse.SUPPRESS
+    parser.add_argument("--bw-dir", type=Path, default=keep if after_command else None,
+                        help="Brightway data directory (default: $BRIGHTWAY2_DIR, else Brightway's own default)")
+    parser.add_argument("--project", default=keep if after_command else DEFAULT_PROJECT,
+                        help=f"Brightway project (default: {DEFAULT_PROJECT})")
+    parser.add_argument("--verbose", action="store_true", default=keep if after_command else False,
+                        help="show Brightway's own progress bars, info and warning lines, and bw_mllca's log")
+    parser.add_argument("--allow-log-folder", type=Path, action="append", default=keep if after_command else [],
+                        metavar="DIR", help="a folder besides the study's own that its energy logs may be read from (repeatable)")
 
 
 def _dask_argument(parser: argparse.ArgumentParser) -> None:
@@ -163,7 +178,7 @@ def _run(args: argparse.Namespace) -> int:
     dask = _dask(args)
     out = safe_output_dir(args.out)
     (study,) = _prepare(args, [args.study])
-    system = system_for(study)  # factorized once, for the results and the interpretation
+    system = system_for(study, _methods(args))  # factorized once, for the results and the interpretation
     frame = results_frame(system)
     written = write_run_outputs(study, frame, out, iterations=args.iterations, seed=args.seed, system=system,
                                 plots_too=args.plots, dask=dask)
@@ -171,6 +186,13 @@ def _run(args: argparse.Namespace) -> int:
     _print_totals(frame)
     print(f"\nwrote {len(written)} files to {out}")
     return 0
+
+
+def _methods(args: argparse.Namespace) -> list[tuple[str, ...]] | None:
+    """The methods ``--method`` names (None: the default set), checked against the project."""
+    from .impact.method_choice import choose_methods
+
+    return choose_methods(args.method) if args.method else None
 
 
 def _prepare(args: argparse.Namespace, paths: Sequence[Path]):
@@ -212,7 +234,8 @@ def _compare(args: argparse.Namespace) -> int:
     check_comparable([Study.from_file(path, log_folders=args.allow_log_folder) for path in args.studies])  # refuse before building
     out = safe_output_dir(args.out)
     studies = _prepare(args, args.studies)
-    systems = [system_for(study) for study in studies]  # each study factorized once
+    methods = _methods(args)
+    systems = [system_for(study, methods) for study in studies]  # each study factorized once
     frames = [results_frame(system) for system in systems]
     samples = None
     if args.iterations > 0:
@@ -246,11 +269,9 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     import numpy as np
-    import pandas as pd
 
-    from .impact.calculate import method_label
-    from .impact.engine import LinearEngine
     from .interpretation import parameters
+    from .interpretation.sweep import sweep_frame
     from .report.files import safe_frame
     from .report.writing import output_file
 
@@ -264,10 +285,7 @@ def _sweep(args: argparse.Namespace) -> int:
     out = args.out.expanduser().resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     (study,) = _prepare(args, [args.study])
-    engine = LinearEngine(study)
-    scores = engine.scores({parameter: values})
-    table = pd.DataFrame(scores, columns=[method_label(m) for m in engine.methods])
-    table.insert(0, f"{parameter.name} ({parameter.unit})" if parameter.unit else parameter.name, values)
+    table = sweep_frame(study, parameter, values, methods=_methods(args))
     with output_file(out):
         safe_frame(table).to_csv(out, index=False)
     print(f"{args.points} points of {parameter.name} from {low:g} to {high:g}: wrote {out}")
@@ -313,6 +331,16 @@ def _quiet_brightway_feedback() -> None:
     logging.getLogger("brightway-stdout-feedback").disabled = True
 
 
+def _log_to_stderr(verbose: bool) -> None:
+    """bw_mllca's log on stderr: warnings only, or (``--verbose``) everything, with Brightway's own
+    output shown as Brightway prints it (``bw_mllca.brightway_feedback``)."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if verbose:
+        logging.getLogger("bw_mllca.brightway").setLevel(logging.DEBUG)
+
+
 def _quiet_solver_notice() -> None:
     """bw2calc warns on import when no fast sparse solver (pypardiso, umfpack) is installed. For
     the small systems of a study scipy's solver is as fast (benchmarks/), so the command stays
@@ -337,6 +365,7 @@ def _main(args: argparse.Namespace) -> int:
     try:
         _use_bw_dir(args.bw_dir)
         _quiet_solver_notice()
+        _log_to_stderr(args.verbose)
         if not args.verbose:
             _quiet_brightway_feedback()
         if args.command == "setup":

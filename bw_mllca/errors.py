@@ -28,3 +28,7 @@ class StudyError(BwMllcaError):
 
 class BuildError(BwMllcaError):
     """Writing the foreground failed; the previous database was left as it was."""
+
+
+class UnknownMethod(BwMllcaError, ValueError):
+    """An LCIA method was asked for (by name or alias) that the project does not hold."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import bw2data as bd
 
+from .brightway_feedback import brightway_output_logged
 from .impact.methods import (
     DEFAULT_FAMILIES,
     bundled_methods,
@@ -92,6 +93,7 @@ class SetupReport:
         return "\n".join(lines)
 
 
+@brightway_output_logged()  # bw2data's bars and bw2io's lines go to the log
 def setup_project(
     name: str,
     families: tuple[str, ...] = DEFAULT_FAMILIES,

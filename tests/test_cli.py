@@ -92,8 +92,8 @@ def test_sweep_lifetime_queries_follows_the_amortization_law(tmp_path):
     _run(["sweep", str(study), "--parameter", "lifetime_queries", "--range", "1e9", "1e11", "--points", "3", "--log",
           "--out", str(tmp_path / "sweep.csv")], tmp_path)
     table = pd.read_csv(tmp_path / "sweep.csv")
-    lifetime = table.iloc[:, 0].to_numpy()
-    gwp = table[[c for c in table.columns if "GWP100" in c][0]].to_numpy()
+    gwp_rows = table[(table.view == "attributional") & table.method.str.contains("GWP100")].sort_values("parameter_value")
+    lifetime, gwp = gwp_rows.parameter_value.to_numpy(), gwp_rows.score.to_numpy()
     assert lifetime.tolist() == pytest.approx([1e9, 1e10, 1e11])
     # score(L) = use + development x L0 / L: two points fix use and development, the third must agree.
     development_l0 = (gwp[0] - gwp[2]) / (1 / lifetime[0] - 1 / lifetime[2])

@@ -32,6 +32,23 @@ def test_wheel_contains_the_data_folders(wheel):
         assert required in names
 
 
+def test_wheel_metadata_carries_the_version_licence_and_typing(wheel):
+    import email
+    import zipfile
+
+    import bw_mllca
+
+    archive = zipfile.ZipFile(wheel)
+    info = f"bw_mllca-{bw_mllca.__version__}.dist-info"
+    metadata = email.message_from_bytes(archive.read(f"{info}/METADATA"))
+    assert metadata["Version"] == bw_mllca.__version__  # read from bw_mllca/__init__.py, not repeated
+    assert "License :: OSI Approved :: BSD License" in metadata.get_all("Classifier")
+    assert "Typing :: Typed" in metadata.get_all("Classifier")
+    assert {url.split(",")[0] for url in metadata.get_all("Project-URL")} >= {"Homepage", "Documentation", "Source"}
+    assert b"BSD 3-Clause" in archive.read(f"{info}/licenses/LICENSE")
+    assert "bw_mllca/py.typed" in archive.namelist()
+
+
 def test_fresh_virtual_environment_sets_up_a_project_from_the_wheel(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)

@@ -16,9 +16,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import warnings
+
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import TqdmWarning
+
+with warnings.catch_warnings():
+    # In Jupyter without ipywidgets, tqdm.auto warns on import and falls back to the text bar;
+    # the text bar is what a notebook without widgets should get, without a warning in its output.
+    warnings.simplefilter("ignore", TqdmWarning)
+    from tqdm.auto import tqdm
 
 from ..impact.calculate import method_label
 from ..impact.engine import LinearEngine, Method, Parameter, engine_for

@@ -25,6 +25,7 @@ from typing import Any
 
 import bw2data as bd
 
+from ..brightway_feedback import brightway_output_logged
 from ..errors import BuildError
 from ..ownership import fingerprint_of, mark
 from ..scope.resolve import (
@@ -598,6 +599,7 @@ def _check_links(foreground: Foreground) -> None:
             raise BuildError(f"database {database!r} lacks activities {missing}{hint}")
 
 
+@brightway_output_logged()  # bw2data's bar per written database goes to the log
 def build(study: Study | str | Path) -> str:
     """Write the study's foreground into the current project; returns the database name.
 
