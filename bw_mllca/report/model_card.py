@@ -8,11 +8,13 @@ hardware share; region, PUE and WUE of each datacenter; the uncertainty range wh
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..scope.linking import describe_link
 from ..scope.resolve import resolve_datacenter
 from ..scope.study import Study
 from .files import inside
@@ -25,9 +27,11 @@ def _gwp(frame: pd.DataFrame, view: str = "attributional") -> pd.DataFrame:
     return frame[(frame["view"] == view) & frame["method"].str.contains(GWP_KEY, regex=False)]
 
 
-def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame | None = None) -> dict[str, Any]:
+def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame | None = None,
+                    notes: Sequence[str] = ()) -> dict[str, Any]:
     """The card's content as plain data (JSON-ready). ``uncertainty``: optional table with columns
-    method, p5, p50, p95 (Monte Carlo percentiles per FU)."""
+    method, p5, p50, p95 (Monte Carlo percentiles per FU); ``notes``: interpretation steps left
+    out or narrowed, and why."""
     gwp = _gwp(frame)
     unit = gwp["unit"].iloc[0] if len(gwp) else ""
     total = float(gwp["score"].sum())
@@ -67,13 +71,15 @@ def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame
         "stage_contributions_per_fu": {stage: float(score) for stage, score in stages.items()},
         "datacenters": {
             name: {
-                "region": dc.region or ("user-given grid" if dc.grid_kgco2e_per_kwh is not None else "linked activity"),
+                "region": dc.region or ("user-given grid" if dc.grid_kgco2e_per_kwh is not None
+                                        else f"linked: {describe_link(dc.electricity_activity)}"),
                 "pue": resolve_datacenter(name, dc).pue,
                 "wue_l_per_kwh": resolve_datacenter(name, dc).wue_l_per_kwh,
             }
             for name, dc in study.datacenters.items()
         },
         "excluded_stages": {e.stage: e.reason for e in study.scope.excluded},
+        "interpretation_notes": list(notes),
     }
     if uncertainty is not None and len(uncertainty):
         row = uncertainty[uncertainty["method"].str.contains(GWP_KEY, regex=False)]
@@ -119,12 +125,15 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         lines.append(f"| {name} | {dc['region']} | {dc['pue']:g} | {dc['wue_l_per_kwh']:g} |")
     if card["excluded_stages"]:
         lines += ["", "Outside the system boundary: " + "; ".join(f"{k} ({v})" for k, v in card["excluded_stages"].items()) + "."]
+    if card.get("interpretation_notes"):
+        lines += ["", "Interpretation notes (steps left out or narrowed):", *(f"- {note}" for note in card["interpretation_notes"])]
     return "\n".join(lines) + "\n"
 
 
-def write_model_card(study: Study, frame: pd.DataFrame, folder: Path, uncertainty: pd.DataFrame | None = None) -> list[Path]:
+def write_model_card(study: Study, frame: pd.DataFrame, folder: Path, uncertainty: pd.DataFrame | None = None,
+                     notes: Sequence[str] = ()) -> list[Path]:
     """Write model_card.md and model_card.json into ``folder``."""
-    card = model_card_data(study, frame, uncertainty)
+    card = model_card_data(study, frame, uncertainty, notes)
     md = inside(folder, "model_card.md")
     md.write_text(model_card_markdown(card), encoding="utf-8")
     js = inside(folder, "model_card.json")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +18,12 @@ from ..interpretation.uncertainty import monte_carlo
 from ..scope.study import Study
 from .files import inside, safe_frame, safe_output_dir
 from .model_card import write_model_card
+from .steps import RunNotes, tornado_notes
 from .workbook import write_results_workbook
 
 GWP_KEY = "GWP100"
+TORNADO_COLUMNS = ["parameter", "low_value", "high_value", "method", "unit", "base_score", "low_score", "high_score",
+                   "swing", "note"]
 
 
 @dataclass(frozen=True)
@@ -35,28 +38,36 @@ class Interpretation:
     uncertainty: pd.DataFrame
     completeness: pd.DataFrame
     estimated_share: pd.DataFrame
+    notes: pd.DataFrame = field(default_factory=RunNotes().table)  # steps left out or narrowed, and why
 
 
 def interpret(study: Study, frame: pd.DataFrame, iterations: int = 10_000, seed: int = 0,
               system: StudySystem | None = None, dask=None) -> Interpretation:
     """All interpretation tables for the attributional view; Monte Carlo seeded with ``seed``
     (``iterations`` 0: none, the uncertainty table is empty; ``dask``: a cluster for its draws).
-    ``system``: the study's factorized system if the caller has one (not built twice)."""
+    ``system``: the study's factorized system if the caller has one (not built twice).
+    A step that fails is left out (empty table) with the reason in ``notes``; it never raises."""
+    notes = RunNotes()
     engine = LinearEngine(study, system=system)
     lifetime = study.use.total_queries
     sweep = np.logspace(np.log10(lifetime) - 2, np.log10(lifetime) + 2, 81)
-    done = completeness(study, frame)
-    uncertainty = (monte_carlo(engine, iterations=iterations, seed=seed, progress=None, dask=dask).summary()
-                   if iterations > 0 else pd.DataFrame(columns=["method", "unit", "deterministic", "mean", "sd"]))
+    empty_uncertainty = ["method", "unit", "deterministic", "mean", "sd"]
+    done = notes.attempt("completeness", lambda: completeness(study, frame))
+    sensitivity = notes.attempt("sensitivity", lambda: tornado(engine), TORNADO_COLUMNS)
+    tornado_notes(notes, sensitivity)
+    uncertainty = (notes.attempt("uncertainty", lambda: monte_carlo(engine, iterations=iterations, seed=seed, progress=None,
+                                                                    dask=dask).summary(), empty_uncertainty)
+                   if iterations > 0 else pd.DataFrame(columns=empty_uncertainty))
     return Interpretation(
-        significant_issues=significant_issues(frame),
-        dominance=dominance_table(frame),
-        break_even=break_even(frame, study),
-        amortization=amortization_curve(frame, sweep, study),
-        tornado=tornado(engine),
+        significant_issues=notes.attempt("significant issues", lambda: significant_issues(frame)),
+        dominance=notes.attempt("dominant stages", lambda: dominance_table(frame)),
+        break_even=notes.attempt("break-even", lambda: break_even(frame, study), ["method", "break_even_queries"]),
+        amortization=notes.attempt("amortization", lambda: amortization_curve(frame, sweep, study), ["method", "unit"]),
+        tornado=sensitivity,
         uncertainty=uncertainty,
-        completeness=done.stages,
-        estimated_share=done.estimated_share,
+        completeness=done.stages if not isinstance(done, pd.DataFrame) else done,
+        estimated_share=done.estimated_share if not isinstance(done, pd.DataFrame) else done,
+        notes=notes.table(),
     )
 
 
@@ -84,9 +95,10 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
         f"Uncertainty ({iterations} MC)": found.uncertainty,
         "Completeness": found.completeness,
         "Estimated share": found.estimated_share,
+        "Interpretation notes": found.notes,
     }
     written.append(write_results_workbook(inside(out, "results.xlsx"), study, frame, sheets))
-    written += write_model_card(study, frame, out, found.uncertainty)
+    written += write_model_card(study, frame, out, found.uncertainty, notes=RunNotes(list(found.notes.itertuples(index=False, name=None))).lines())
     if not plots_too:
         return written
     from . import plots  # matplotlib: imported only when plots are written
@@ -97,7 +109,7 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
     if len(curve):
         unit = curve["unit"].iloc[0]
         written += plots.amortization_curve(curve, out, float(point["break_even_queries"].iloc[0]) if len(point) else None, unit)
-    swing = _gwp(found.tornado).rename(columns={"low_score": "score_low", "high_score": "score_high"})
+    swing = _gwp(found.tornado.dropna(subset=["swing"])).rename(columns={"low_score": "score_low", "high_score": "score_high"})
     if len(swing):
         labels = [f"{p} ({_value(lo)} - {_value(hi)})" for p, lo, hi in zip(swing["parameter"], swing["low_value"], swing["high_value"])]
         written += plots.tornado(swing.assign(parameter=labels), out, float(swing["base_score"].iloc[0]), swing["unit"].iloc[0])
