@@ -28,3 +28,10 @@ class StudyError(BwMllcaError):
 
 class BuildError(BwMllcaError):
     """Writing the foreground failed; the previous database was left as it was."""
+
+
+class LinkError(StudyError, BuildError):
+    """A study's link to a user's database names no activity, several, or one in another unit.
+
+    Found while building (the project is needed to resolve a link): a study problem, reported with
+    its field and value like any other, and a failed build that wrote nothing."""

@@ -15,7 +15,7 @@ import difflib
 import functools
 from dataclasses import dataclass
 
-from ..errors import StudyError
+from ..errors import LinkError
 from .study import DATABASE_PREFIX, ActivityLink
 
 Link = tuple[str, str] | ActivityLink
@@ -155,20 +155,20 @@ def _resolve(project: str, link: Link, stamp: tuple) -> _Row | str:
 
 def resolve_link(link: Link, field: str, stands_for: tuple[str, str] = ONE_ACCELERATOR, source: str = "study") -> LinkedActivity:
     """The activity ``link`` names in the current project, its unit checked against ``stands_for``
-    (Brightway unit, wording). Raises StudyError naming ``field``, the link and the candidates."""
+    (Brightway unit, wording). Raises LinkError (a StudyError) naming ``field``, the link and the candidates."""
     import bw2data as bd
 
     databases = [link[0]] if isinstance(link, tuple) else _searched_databases(link)
     found = _resolve(bd.projects.current, link, _stamp(databases))
     value = list(link) if isinstance(link, tuple) else link.model_dump(exclude_none=True)
     if isinstance(found, str):
-        raise StudyError([(field, value, found)], source)
+        raise LinkError([(field, value, found)], source)
     unit, wording = stands_for
     factor = link.conversion_factor if isinstance(link, ActivityLink) else None
     if factor is None and not _same_unit(found.unit, unit):
         how = ("add conversion_factor" if isinstance(link, ActivityLink)
                else "write the link as a table {database, name, ..., conversion_factor}")
-        raise StudyError([(field, value, f"{found.describe()} is per {found.unit}, but this link stands for {wording} "
+        raise LinkError([(field, value, f"{found.describe()} is per {found.unit}, but this link stands for {wording} "
                                          f"({unit}): {how} = {found.unit} per {wording}")], source)
     return LinkedActivity((found.database, found.code), found.name, found.location, found.product, found.unit,
                           float(factor) if factor is not None else 1.0)
