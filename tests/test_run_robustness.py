@@ -154,6 +154,10 @@ def test_run_writes_everything_when_a_step_fails(users_grids, bw_dir, tmp_path, 
     assert "left out" in uncertainty[2] and "left > mode" in uncertainty[2]
     assert any(n[0] == "sensitivity" and n[1] == "lifetime queries" and "narrowed to 1000" in n[2] for n in notes)
     assert workbook["Uncertainty (20 MC)"].max_row == 1  # the header only
+    linked = pd.read_excel(out / "results.xlsx", sheet_name="Linked activities")
+    assert linked.drop(columns="reference product").to_dict("records") == [{
+        "field": "datacenters.train.electricity_activity", "database": USERS, "code": "br", "name": "electricity, at meter",
+        "location": "BR", "unit": "kilowatt hour", "per one kWh of electricity at the datacenter meter": 1.0}]
     sensitivity = pd.DataFrame(list(workbook["Sensitivity"].values)[1:], columns=list(workbook["Sensitivity"].values)[0])
     assert np.allclose(sensitivity["base_score"][sensitivity["method"] == GWP], total, rtol=1e-9)
     card = json.loads((out / "model_card.json").read_text())
@@ -182,18 +186,21 @@ RUN_EXAMPLES = 5
 @st.composite
 def runnable_studies(draw) -> dict:
     """A valid generated study, often with lifetime queries a few FUs or batches long (the tornado's
-    x0.1 end then fails validation)."""
+    x0.1 end then fails validation) or a datacenter on a linked grid."""
     data = draw(valid_studies(name="run never dies"))
     if draw(st.booleans()):
         smallest = max(data["goal"]["functional_unit"]["queries"], data["use"]["batch_size"])
         data["use"]["lifetime_queries"] = smallest * draw(st.floats(1.0, 9.9))
+    if draw(st.booleans()):  # one datacenter on the user's linked grid
+        first = sorted(data["datacenters"])[0]
+        data["datacenters"][first] = {"electricity_activity": LINKED, "pue": draw(st.floats(1.0, 1.9))}
     return data
 
 
 @settings(max_examples=RUN_EXAMPLES, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(data=runnable_studies())
-def test_run_never_fails_after_the_lcia_on_generated_studies(project, bw_dir, tmp_path_factory, data):
+def test_run_never_fails_after_the_lcia_on_generated_studies(users_grids, bw_dir, tmp_path_factory, data):
     from hypothesis import assume
 
     from bw_mllca import StudyError
@@ -217,3 +224,16 @@ def test_run_never_fails_after_the_lcia_on_generated_studies(project, bw_dir, tm
     assert {p.split(" (")[0] for p in gwp.parameter} == {"lifetime queries", "hardware lifespan", "utilization", "PUE",
                                                          "WUE", "grid region", "batch size", "training energy"}
     assert all(isinstance(note, str) and note for note in gwp[gwp.low_score.isna()].note)
+
+
+def test_a_bad_link_exits_2_with_one_line(users_grids, bw_dir, tmp_path, capsys):
+    data = minimal_study("bad link")
+    data["datacenters"] = {"dc": {"electricity_activity": {**LINKED, "location": "XX"}, "pue": 1.2}}
+    path = tmp_path / "study.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    capsys.readouterr()
+    assert _run(path, tmp_path / "out", bw_dir=bw_dir) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("bw-mllca: error:")
+    assert "datacenters.dc.electricity_activity" in lines[0] and "'XX'" in lines[0] and "(DE, kilowatt hour" in lines[0]
+    assert not (tmp_path / "out" / "lcia.csv").exists()

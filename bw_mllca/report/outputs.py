@@ -15,6 +15,7 @@ from ..interpretation.completeness import completeness
 from ..interpretation.contribution import dominance_table, significant_issues
 from ..interpretation.sensitivity import tornado
 from ..interpretation.uncertainty import monte_carlo
+from ..scope.linking import linked_activities_table, study_links
 from ..scope.study import Study
 from .files import inside, safe_frame, safe_output_dir
 from .model_card import write_model_card
@@ -97,6 +98,8 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
         "Estimated share": found.estimated_share,
         "Interpretation notes": found.notes,
     }
+    if study_links(study):
+        sheets["Linked activities"] = linked_activities_table(study)
     written.append(write_results_workbook(inside(out, "results.xlsx"), study, frame, sheets))
     written += write_model_card(study, frame, out, found.uncertainty, notes=RunNotes(list(found.notes.itertuples(index=False, name=None))).lines())
     if not plots_too:

@@ -15,8 +15,10 @@ import difflib
 import functools
 from dataclasses import dataclass
 
+import pandas as pd
+
 from ..errors import LinkError
-from .study import DATABASE_PREFIX, ActivityLink
+from .study import DATABASE_PREFIX, ActivityLink, Study
 
 Link = tuple[str, str] | ActivityLink
 Key = tuple[str, str]
@@ -187,3 +189,28 @@ def describe_link(link: Link) -> str:
         return f"{link[1]!r} in database {link[0]!r}"
     where = f", {link.location}" if link.location else ""
     return f"{link.name!r}{where}" + (f" in database {link.database!r}" if link.database else "")
+
+
+def study_links(study: Study) -> list[tuple[str, Link, tuple[str, str]]]:
+    """Every link of a study: (field path, link, what it stands for)."""
+    links: list[tuple[str, Link, tuple[str, str]]] = []
+    for name, hardware in study.hardware.items():
+        if hardware.manufacture_activity is not None:
+            links.append((f"hardware.{name}.manufacture_activity", hardware.manufacture_activity, ONE_ACCELERATOR))
+    for name, datacenter in study.datacenters.items():
+        if datacenter.electricity_activity is not None:
+            links.append((f"datacenters.{name}.electricity_activity", datacenter.electricity_activity, ONE_KWH_AT_METER))
+    return links
+
+
+def linked_activities_table(study: Study) -> pd.DataFrame:
+    """What each link of a (built) study resolved to: field, database, code, name, location, unit
+    and the linked units per unit of the study's (the workbook's "Linked activities" sheet)."""
+    rows = []
+    for field, link, stands_for in study_links(study):
+        found = resolve_link(link, field, stands_for, f"study {study.study.name!r}")
+        rows.append({"field": field, "database": found.key[0], "code": found.key[1], "name": found.name,
+                     "location": found.location, "reference product": found.reference_product, "unit": found.unit,
+                     f"per {stands_for[1]}": found.amount_per_unit})
+    return pd.DataFrame(rows, columns=["field", "database", "code", "name", "location", "reference product", "unit"]
+                        if not rows else None)
