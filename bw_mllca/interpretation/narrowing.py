@@ -18,17 +18,16 @@ Each decision is a ``note`` (text) on the parameter's rows of the tornado table.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import StudyError
 from ..impact.engine import Parameter, study_with
+from ..scope.linking import describe_link
 from ..scope.study import Study
 from . import parameters as P
 
-logger = logging.getLogger(__name__)
 
 BISECTION_STEPS = 40  # relative precision of a narrowed end: about 2^-40 of the range (log scale)
 
@@ -43,6 +42,7 @@ class FittedParameter:
 
 
 def _base_or_problem(parameter: Parameter, study: Study) -> str | None:
+    """None if the parameter has one base value on ``study``, else why not (its targets differ)."""
     try:
         parameter.base(study)
     except StudyError as error:
@@ -63,18 +63,12 @@ def _per_target(study: Study, factory: Callable[..., Parameter], targets: Sequen
     return fitted
 
 
-def linked_grid_label(study: Study, datacenter: str) -> str:
-    """How a datacenter's linked grid is named in notes: the resolved activity where it can be found."""
-    from ..scope.linking import describe_link
-
-    link = study.datacenters[datacenter].electricity_activity
-    return describe_link(link)
-
-
 def _grid_region(study: Study) -> list[FittedParameter]:
+    """The grid region of every datacenter not linked to a grid activity; the linked ones are named."""
     linked = [name for name, dc in study.datacenters.items() if dc.electricity_activity is not None]
     free = [name for name in study.datacenters if name not in linked]
-    kept = "; ".join(f"datacenter {name!r} keeps its linked grid {linked_grid_label(study, name)}" for name in linked)
+    kept = "; ".join(f"datacenter {name!r} keeps its linked grid {describe_link(study.datacenters[name].electricity_activity)}"
+                     for name in linked)
     if not free:
         return [FittedParameter("grid region", None, f"not varied: {kept} (a linked grid is never swapped for a catalog grid)")]
     if not linked:
