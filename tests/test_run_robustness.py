@@ -237,3 +237,15 @@ def test_a_bad_link_exits_2_with_one_line(users_grids, bw_dir, tmp_path, capsys)
     assert len(lines) == 1 and lines[0].startswith("bw-mllca: error:")
     assert "datacenters.dc.electricity_activity" in lines[0] and "'XX'" in lines[0] and "(DE, kilowatt hour" in lines[0]
     assert not (tmp_path / "out" / "lcia.csv").exists()
+
+
+def test_an_end_below_one_batch_is_narrowed_to_one_batch():
+    """Lifetime queries under 10 batches (batch 800 queries, FU 100): /10 is less than one batch."""
+    from bw_mllca.interpretation import parameters as P
+    from bw_mllca.interpretation.narrowing import narrowed_end
+
+    study = Study.from_dict(minimal_study("batches", goal={"functional_unit": {"queries": 100}},
+                                          use={"batch_size": 800, "lifetime_queries": LOW_LIFETIME}))
+    end, note = narrowed_end(study, P.lifetime_queries(), LOW_LIFETIME, LOW_LIFETIME / 10)
+    assert end == 800.0 and "than one batch (800 queries)" in note
+    assert narrowed_end(study, P.batch_size(), 800.0, 1600.0) == (1600.0, "")  # a valid end is kept
