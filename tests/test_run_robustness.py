@@ -157,7 +157,8 @@ def test_run_writes_everything_when_a_step_fails(users_grids, bw_dir, tmp_path, 
     linked = pd.read_excel(out / "results.xlsx", sheet_name="Linked activities")
     assert linked.drop(columns="reference product").to_dict("records") == [{
         "field": "datacenters.train.electricity_activity", "database": USERS, "code": "br", "name": "electricity, at meter",
-        "location": "BR", "unit": "kilowatt hour", "per one kWh of electricity at the datacenter meter": 1.0}]
+        "location": "BR", "unit": "kilowatt hour", "stands for": "one kWh of electricity at the datacenter meter",
+        "linked units per study unit": 1.0}]
     sensitivity = pd.DataFrame(list(workbook["Sensitivity"].values)[1:], columns=list(workbook["Sensitivity"].values)[0])
     assert np.allclose(sensitivity["base_score"][sensitivity["method"] == GWP], total, rtol=1e-9)
     card = json.loads((out / "model_card.json").read_text())

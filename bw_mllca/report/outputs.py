@@ -19,7 +19,7 @@ from ..scope.linking import linked_activities_table, study_links
 from ..scope.study import Study
 from .files import inside, safe_frame, safe_output_dir
 from .model_card import write_model_card
-from .steps import RunNotes, tornado_notes
+from .steps import NOTE_COLUMNS, RunNotes, tornado_notes
 from .workbook import write_results_workbook
 
 GWP_KEY = "GWP100"
@@ -39,7 +39,7 @@ class Interpretation:
     uncertainty: pd.DataFrame
     completeness: pd.DataFrame
     estimated_share: pd.DataFrame
-    notes: pd.DataFrame = field(default_factory=RunNotes().table)  # steps left out or narrowed, and why
+    notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NOTE_COLUMNS))  # left out or narrowed, and why
 
 
 def interpret(study: Study, frame: pd.DataFrame, iterations: int = 10_000, seed: int = 0,

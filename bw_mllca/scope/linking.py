@@ -88,9 +88,8 @@ def _searched_databases(link: ActivityLink) -> list[str]:
 
     if link.database is not None:
         return [link.database]
-    return sorted(name for name, meta in bd.databases.items()
-                  if not name.startswith(DATABASE_PREFIX) and meta.get("backend", "sqlite") != "biosphere"
-                  and "biosphere" not in name.casefold())
+    # Biosphere databases hold flows, not processes (they would be filtered out row by row anyway).
+    return sorted(name for name in bd.databases if not name.startswith(DATABASE_PREFIX) and "biosphere" not in name.casefold())
 
 
 def _stamp(databases: list[str]) -> tuple[tuple[str, str | None], ...]:
@@ -209,8 +208,7 @@ def linked_activities_table(study: Study) -> pd.DataFrame:
     rows = []
     for field, link, stands_for in study_links(study):
         found = resolve_link(link, field, stands_for, f"study {study.study.name!r}")
-        rows.append({"field": field, "database": found.key[0], "code": found.key[1], "name": found.name,
-                     "location": found.location, "reference product": found.reference_product, "unit": found.unit,
-                     f"per {stands_for[1]}": found.amount_per_unit})
-    return pd.DataFrame(rows, columns=["field", "database", "code", "name", "location", "reference product", "unit"]
-                        if not rows else None)
+        rows.append((field, found.key[0], found.key[1], found.name, found.location, found.reference_product, found.unit,
+                     stands_for[1], found.amount_per_unit))
+    return pd.DataFrame(rows, columns=["field", "database", "code", "name", "location", "reference product", "unit",
+                                       "stands for", "linked units per study unit"])
