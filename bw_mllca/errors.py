@@ -32,3 +32,10 @@ class BuildError(BwMllcaError):
 
 class UnknownMethod(BwMllcaError, ValueError):
     """An LCIA method was asked for (by name or alias) that the project does not hold."""
+
+
+class LinkError(StudyError, BuildError):
+    """A study's link to a user's database names no activity, several, or one in another unit.
+
+    Found while building (the project is needed to resolve a link): a study problem, reported with
+    its field and value like any other, and a failed build that wrote nothing."""

@@ -8,7 +8,7 @@ import pytest
 
 from bw_mllca import NotComparable, Study, compare
 from bw_mllca.impact.engine import LinearEngine
-from bw_mllca.interpretation.comparison import pareto_front
+from bw_mllca.interpretation.comparison import check_comparable, compare_frames, functional_unit_fields, pareto_front
 from bw_mllca.interpretation.uncertainty import paired_samples
 from studies import catalog_study, merge
 
@@ -53,14 +53,17 @@ def test_scores_differences_and_ratios(project):
 
 
 def test_shared_background_draws_cancel_what_two_systems_share(project):
-    """Identical systems under two names: with shared draws every difference is exactly 0, so
-    P(A < B) is 0; independent draws would put it near one half."""
+    """Identical systems under two names: with shared draws every difference is exactly 0: a tie in
+    every category (P(A = B) = 1, ties counting half towards P(A < B)); independent draws would
+    put P(A < B) near one half with no tie."""
     a, b = _system("twin A"), _system("twin B")
     samples = paired_samples([a, b], iterations=500, seed=3)
     assert np.array_equal(samples[0].to_numpy(), samples[1].to_numpy())
     assert samples[0].iloc[:, 1].std() > 0  # the background really varies
     result = compare([a, b], iterations=500, seed=3)
-    assert (result.differences["P(A < B)"].dropna() == 0.0).all()
+    sampled = result.differences.dropna(subset=["P(A < B)"])
+    assert (sampled["P(A = B)"] == 1.0).all() and (sampled["P(A < B)"] == 0.5).all()
+    assert (result.differences["verdict"] == "tie").all()
 
     engine_a, engine_b = LinearEngine(a), LinearEngine(b)
     independent_a = engine_a.scores(background=engine_a.draw_background(500, seed=1))[:, 1]
@@ -82,3 +85,37 @@ def test_pareto_front_by_hand():
     assert list(front["system"]) == ["A", "B"]
     lower_is_better = pareto_front(points.assign(quality=[2.0, 1.0, 1.5, 1.0]), "quality", "score", False)
     assert list(lower_is_better["system"]) == ["A", "B"]
+
+
+def test_comparability_reads_structured_fields_not_the_description(project):
+    """Same reference flow and constraints in other words (and 1000 vs 1000.0): comparable. A
+    constraint differing in its value, or its unit, is not."""
+    reworded = _system("reworded", goal={"functional_unit": {"description": "one thousand answers", "queries": 1000.0}})
+    check_comparable([_system("A"), reworded])
+    tighter = merge(catalog_study("tighter"), {"goal": {"functional_unit": {"constraints": [
+        {"metric": "mmlu", "operator": ">=", "value": 0.62}, {"metric": "p95_latency_s", "operator": "<=", "value": 2.0}]}}})
+    tighter["model"]["performance"] = {"mmlu": 0.7, "p95_latency_s": 1.0}
+    with pytest.raises(NotComparable, match=r"goal\.functional_unit\.constraints.*0\.62"):
+        check_comparable([_system("A"), Study.from_dict(tighter)])
+    in_ms = merge(catalog_study("in ms"), {"goal": {"functional_unit": {"constraints": [
+        {"metric": "mmlu", "operator": ">=", "value": 0.6}, {"metric": "p95_latency_s", "operator": "<=", "value": 2.0, "unit": "ms"}]}}})
+    in_ms["model"]["performance"] = {"mmlu": 0.7, "p95_latency_s": 1.0}
+    with pytest.raises(NotComparable, match="constraints"):
+        check_comparable([_system("A"), Study.from_dict(in_ms)])
+    fields = functional_unit_fields(_system("A").goal.functional_unit)
+    assert "description" not in fields and fields["queries"] == 1000 and fields["kind"] == "answered queries"
+
+
+def test_zero_against_zero_is_a_tie_and_differences_by_hand():
+    frame = pd.DataFrame({"view": "attributional", "method": ["ozone", "ozone", "gwp", "gwp"], "unit": "u",
+                          "stage": ["s", "s", "s", "s"], "score": [0.0, 0.0, 1.0, 2.0]})
+    a, b = _system("zero A"), _system("zero B")
+    # A: ozone 0, gwp 3; B: ozone 0, gwp 6 -- and sampled draws: ozone always 0, gwp A < B in 3 of 4 draws
+    frames = [frame, frame.assign(score=frame.score * 2)]
+    samples = [pd.DataFrame({"ozone": [0.0] * 4, "gwp": [1.0, 2.0, 3.0, 4.0]}),
+               pd.DataFrame({"ozone": [0.0] * 4, "gwp": [2.0, 3.0, 4.0, 3.5]})]
+    differences = compare_frames([a, b], frames, samples=samples).differences.set_index("method")
+    assert differences.loc["ozone", "verdict"] == "tie" and np.isnan(differences.loc["ozone", "B / A"])
+    assert differences.loc["ozone", "P(A < B)"] == 0.5 and differences.loc["ozone", "P(A = B)"] == 1.0
+    assert differences.loc["gwp", "verdict"] == "A lower" and differences.loc["gwp", "B / A"] == 2.0
+    assert differences.loc["gwp", "P(A < B)"] == 0.75 and differences.loc["gwp", "P(A = B)"] == 0.0

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from collections import Counter
@@ -148,11 +149,11 @@ def mutated_studies(draw) -> tuple[dict, int]:
             parent = parent[part]
         action = draw(st.sampled_from(["replace", "replace", "delete", "extra"]))
         if action == "replace":
-            parent[path[-1]] = draw(ODD_VALUES)
+            parent[path[-1]] = copy.deepcopy(draw(ODD_VALUES))  # a copy: a shared value mutated later would loop
         elif action == "delete" and isinstance(parent, dict):
             del parent[path[-1]]
         elif isinstance(parent, dict):
-            parent[draw(st.sampled_from(["power_kw", "pue ", "unknown", 7]))] = draw(ODD_VALUES)
+            parent[draw(st.sampled_from(["power_kw", "pue ", "unknown", 7]))] = copy.deepcopy(draw(ODD_VALUES))
     return data, mutations
 
 

@@ -1,19 +1,30 @@
 """Comparison of product systems on the same functional unit (ISO 14044 comparability).
 
-Systems are comparable only if their functional units are the same (description, reference flow
-and performance constraints) and each system meets every constraint with a reported figure.
+Systems are comparable only if their functional units are the same in every structured field
+(``functional_unit_fields``: what the unit counts, how many, in which unit, and its performance
+constraints; the free-text description is not compared) and each system meets every constraint
+with a reported figure. A category where two systems score the same (0 and 0, say) is a tie.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import BwMllcaError
-from ..scope.study import Study
+from ..scope.study import FunctionalUnit, Study
 from .assessed import not_assessed
+
+logger = logging.getLogger(__name__)
+
+REL_TOL = 1e-9  # two quantities within this relative difference are the same number
+TIE, A_LOWER, B_LOWER, NOT_ASSESSED = "tie", "A lower", "B lower", "not assessed"
 
 
 class NotComparable(BwMllcaError):
@@ -23,8 +34,34 @@ class NotComparable(BwMllcaError):
 @dataclass(frozen=True)
 class Comparison:
     scores: pd.DataFrame  # one row per (system, method): score per FU and unit
-    differences: pd.DataFrame  # per method and pair: B - A, B / A, and P(A < B) when sampled
+    differences: pd.DataFrame  # per method and pair: B - A, B / A, verdict, and P(A < B), P(A = B) when sampled
     pareto: pd.DataFrame  # systems on the quality-impact front, per quality metric and impact
+
+
+def functional_unit_fields(fu: FunctionalUnit) -> dict[str, Any]:
+    """The structured fields that decide comparability, by the study-file path that sets them.
+
+    Every field of the functional unit is compared except its free-text ``description``; what a
+    functional unit counts (``kind``, default answered queries) and its ``unit`` are read where the
+    schema has them, so new structured fields join the comparison without changes here.
+    """
+    fields = {name: getattr(fu, name) for name in type(fu).model_fields if name not in ("description", "constraints")}
+    fields.setdefault("kind", "answered queries")
+    fields["constraints"] = frozenset(
+        (c.metric.casefold(), c.operator, float(c.value), c.unit.strip().casefold()) for c in fu.constraints)
+    return fields
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=REL_TOL)
+    return a == b
+
+
+def _text(field: str, value: Any, fu: FunctionalUnit) -> str:
+    if field == "constraints":
+        return repr(sorted(c.text() for c in fu.constraints))
+    return repr(value.value if hasattr(value, "value") else value)
 
 
 def check_comparable(studies: Sequence[Study]) -> None:
@@ -34,23 +71,24 @@ def check_comparable(studies: Sequence[Study]) -> None:
     names = [s.study.name for s in studies]
     if len(set(names)) != len(names):
         raise NotComparable(f"study.name must differ between compared studies, got {names}")
-    reference = studies[0].goal.functional_unit
+    first = studies[0]
+    reference_fu = first.goal.functional_unit
+    reference = functional_unit_fields(reference_fu)
     for study in studies[1:]:
         fu = study.goal.functional_unit
-        for field in ("description", "queries"):
-            if getattr(fu, field) != getattr(reference, field):
+        fields = functional_unit_fields(fu)
+        for field in sorted(set(reference) | set(fields), key=lambda f: (f == "constraints", f)):
+            if not _same(fields.get(field), reference.get(field)):
                 raise NotComparable(
-                    f"{study.study.name!r}: goal.functional_unit.{field} = {getattr(fu, field)!r} differs from "
-                    f"{studies[0].study.name!r}'s {getattr(reference, field)!r}"
+                    f"{study.study.name!r}: goal.functional_unit.{field} = {_text(field, fields.get(field), fu)} differs from "
+                    f"{first.study.name!r}'s {_text(field, reference.get(field), reference_fu)}"
                 )
-        if {c.text() for c in fu.constraints} != {c.text() for c in reference.constraints}:
-            raise NotComparable(
-                f"{study.study.name!r}: goal.functional_unit.constraints {[c.text() for c in fu.constraints]} differ "
-                f"from {studies[0].study.name!r}'s {[c.text() for c in reference.constraints]}"
-            )
+        if fu.description != reference_fu.description:
+            logger.info("compare: %r and %r describe the same functional unit differently (%r, %r)",
+                        first.study.name, study.study.name, reference_fu.description, fu.description)
     for study in studies:
         achieved = study.model.performance
-        for constraint in reference.constraints:
+        for constraint in reference_fu.constraints:
             if constraint.metric not in achieved:
                 raise NotComparable(
                     f"{study.study.name!r}: constraint {constraint.text()!r} has no reported value "
@@ -61,6 +99,23 @@ def check_comparable(studies: Sequence[Study]) -> None:
                     f"{study.study.name!r} fails constraint {constraint.text()!r}: "
                     f"model.performance.{constraint.metric} = {achieved[constraint.metric]!r}"
                 )
+
+
+def verdict(a: float, b: float) -> str:
+    """Which of two scores is lower, or a tie (equal within REL_TOL, 0 and 0 included)."""
+    if a != a or b != b:
+        return NOT_ASSESSED
+    if a == b or math.isclose(a, b, rel_tol=REL_TOL):
+        return TIE
+    return A_LOWER if a < b else B_LOWER
+
+
+def probabilities(draws_a: np.ndarray, draws_b: np.ndarray) -> tuple[float, float]:
+    """(P(A < B), P(A = B)) over paired draws. Ties count half towards P(A < B) (probability of
+    superiority), so a category both systems score 0 in every draw gives 0.5, not 0."""
+    equal = np.isclose(draws_a, draws_b, rtol=REL_TOL, atol=0.0)
+    lower = (draws_a < draws_b) & ~equal
+    return float(lower.mean() + 0.5 * equal.mean()), float(equal.mean())
 
 
 def pareto_front(points: pd.DataFrame, quality: str, impact: str, higher_quality_is_better: bool = True) -> pd.DataFrame:
@@ -145,10 +200,11 @@ def compare_frames(
             a = scores[(scores.system == base) & (scores.method == method)]["score"].sum(min_count=1)
             b = scores[(scores.system == study.study.name) & (scores.method == method)]["score"].sum(min_count=1)
             entry = {"A": base, "B": study.study.name, "method": method, "score A": a, "score B": b,
-                     "B - A": b - a, "B / A": (b / a) if a != 0 else float("nan")}
+                     "B - A": b - a, "B / A": (b / a) if a != 0 else float("nan"), "verdict": verdict(a, b)}
             if samples is not None and method in samples[0].columns and method in samples[study_index].columns:
                 draws_a, draws_b = samples[0][method].to_numpy(), samples[study_index][method].to_numpy()
-                entry["P(A < B)"] = float((draws_a < draws_b).mean()) if a == a and b == b else float("nan")
+                assessed = a == a and b == b  # NaN: a category without data in one of the systems
+                entry["P(A < B)"], entry["P(A = B)"] = probabilities(draws_a, draws_b) if assessed else (float("nan"),) * 2
             if a != a or b != b:
                 entry["note"] = "not assessed in " + " and ".join(n for n, v in ((base, a), (study.study.name, b)) if v != v)
             pairs.append(entry)

@@ -7,6 +7,7 @@ last being the tornado's low and high. ``default_ranges`` gives the eight standa
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,12 +16,15 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import load_catalog
+from ..errors import BwMllcaError
 from ..impact.calculate import method_label
 from ..impact.engine import LinearEngine, Method, Parameter, engine_for
 from ..scope.study import Study
 from . import parameters as P
 
 Range = tuple[Any, ...]
+
+logger = logging.getLogger(__name__)
 
 # High end of the default PUE range: industry-average annual PUE 1.58 (Uptime Institute, Global
 # Data Center Survey 2023; verify against the report). Low end: the catalog's best profile.
@@ -47,7 +51,7 @@ def default_range(parameter: Parameter, study: Study) -> Range:
     """
     catalog = load_catalog()
     base = parameter.base(study)
-    name = parameter.name
+    name = parameter.name.split(" (")[0]  # "PUE (train)": a standard parameter narrowed to one target
     if name == "lifetime queries":
         return (base / 10.0, base * 10.0)
     if name == "hardware lifespan":
@@ -87,28 +91,63 @@ def tornado(target: LinearEngine | Study | str, ranges: Mapping[Parameter, Range
     """One-at-a-time sensitivity: each parameter at its low and high, the others at the study's values.
 
     Columns: parameter, parameter_unit, base_value, low_value, high_value, method, unit, base_score,
-    low_score, high_score (method unit per FU), swing (|high - low|) and relative_swing (swing /
-    |base|). Sorted per method by swing, largest first (the tornado's order).
+    low_score, high_score (method unit per FU), swing (|high - low|), relative_swing (swing /
+    |base|) and note. Sorted per method by swing, largest first (the tornado's order).
+
+    Without ``ranges``, the standard parameters are fitted to the study (``narrowing``): split per
+    target where targets differ, a linked grid kept, an invalid end narrowed; a parameter that still
+    cannot be evaluated has NaN scores and the reason in ``note``. Given ``ranges`` are used as
+    they are (an invalid value raises StudyError).
     """
+    from .narrowing import narrowed_end, study_parameters
+
     engine = engine_for(target, methods, view)
-    ranges = _ranges(engine, ranges)
     base = engine.scores()[0]
     rows = []
-    for parameter, values in ranges.items():
-        low, high = values[0], values[-1]
-        scores = engine.scores({parameter: np.array([low, high], dtype=object if parameter.categorical else float)})
+
+    def add(parameter_name: str, unit: str, base_value: Any, low: Any, high: Any, scores: np.ndarray | None, note: str) -> None:
         for m, method in enumerate(engine.methods):
-            swing = abs(scores[1, m] - scores[0, m])
+            low_score, high_score = (scores[0, m], scores[1, m]) if scores is not None else (np.nan, np.nan)
+            swing = abs(high_score - low_score)
             rows.append({
-                "parameter": parameter.name, "parameter_unit": parameter.unit, "base_value": parameter.base(engine.study),
+                "parameter": parameter_name, "parameter_unit": unit, "base_value": base_value,
                 "low_value": low, "high_value": high, "method": method_label(method), "unit": engine.units[m],
-                "base_score": base[m], "low_score": scores[0, m], "high_score": scores[1, m], "swing": swing,
-                "relative_swing": swing / abs(base[m]) if base[m] != 0.0 else np.nan,
+                "base_score": base[m], "low_score": low_score, "high_score": high_score, "swing": swing,
+                "relative_swing": swing / abs(base[m]) if base[m] != 0.0 else np.nan, "note": note,
             })
+
+    if ranges is not None:
+        for parameter, values in _ranges(engine, ranges).items():
+            low, high = values[0], values[-1]
+            add(parameter.name, parameter.unit, parameter.base(engine.study), low, high, _ends(engine, parameter, low, high), "")
+    else:
+        for fitted in study_parameters(engine.study):
+            parameter, notes = fitted.parameter, [fitted.note] if fitted.note else []
+            if parameter is None:
+                add(fitted.name, "", np.nan, np.nan, np.nan, None, "; ".join(notes))
+                continue
+            try:
+                base_value = parameter.base(engine.study)
+                low, high = default_range(parameter, engine.study)
+                if not parameter.categorical:
+                    ends = [narrowed_end(engine.study, parameter, float(base_value), float(end)) for end in (low, high)]
+                    notes += [note for _, note in ends if note]
+                    low, high = (end if end is not None else float(base_value) for end, _ in ends)
+                scores = _ends(engine, parameter, low, high)
+            except (BwMllcaError, ValueError) as error:  # not evaluable on this study: say why, go on
+                logger.warning("sensitivity: %s not varied: %s", fitted.name, error)
+                add(fitted.name, parameter.unit, np.nan, np.nan, np.nan, None, "; ".join([*notes, f"not varied: {error}"]))
+                continue
+            add(parameter.name, parameter.unit, base_value, low, high, scores, "; ".join(notes))
     frame = pd.DataFrame(rows)
     order = {method_label(m): i for i, m in enumerate(engine.methods)}
     return frame.sort_values(["method", "swing"], ascending=[True, False], key=lambda c: c.map(order) if c.name == "method" else c,
                              kind="stable").reset_index(drop=True)
+
+
+def _ends(engine: LinearEngine, parameter: Parameter, low: Any, high: Any) -> np.ndarray:
+    """Scores (2 x methods) with ``parameter`` at ``low`` and at ``high``."""
+    return engine.scores({parameter: np.array([low, high], dtype=object if parameter.categorical else float)})
 
 
 def sobol_indices(target: LinearEngine | Study | str, ranges: Mapping[Parameter, Range] | None = None,

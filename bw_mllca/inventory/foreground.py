@@ -39,6 +39,7 @@ from ..scope.resolve import (
     retraining_runs,
     stage_operation,
 )
+from ..scope.linking import ONE_ACCELERATOR, ONE_KWH_AT_METER, LinkedActivity, resolve_link
 from ..scope.study import Embodied, Stage, StageKind, Study, slug
 from ..catalog import Region
 from .biosphere import BIOSPHERE, OWN_BIOSPHERE, WATER_AWARE
@@ -107,6 +108,7 @@ class _Builder:
         self.hardware = {n: resolve_hardware(n, h) for n, h in study.hardware.items()}
         self.datacenters = {n: resolve_datacenter(n, d) for n, d in study.datacenters.items()}
         self.sources: set[str] = set()
+        self.source = f"study {study.study.name!r}"  # how errors name the study
         from ..catalog import load_catalog
 
         self.catalog = load_catalog()
@@ -192,7 +194,9 @@ class _Builder:
         if hw.cpu_only or not manufacture:
             pass  # no accelerator: the server share below is the whole embodied hardware
         elif spec.manufacture_activity is not None:
-            self.link(activity, tuple(spec.manufacture_activity), per_acc, "accelerator manufacture (user-linked)", EMBODIED_ACCELERATOR)
+            linked = resolve_link(spec.manufacture_activity, f"hardware.{name}.manufacture_activity", ONE_ACCELERATOR, self.source)
+            self.link(activity, linked.key, per_acc * linked.amount_per_unit,
+                      f"accelerator manufacture (user-linked: {linked.label}, {linked.amount_per_unit:g} per accelerator)", EMBODIED_ACCELERATOR)
         elif spec.accelerator_embodied is not None:  # user-given, or a published figure for a catalog accelerator
             label = f"published figure for {spec.accelerator}" if accelerator is not None else "user-given"
             key = self.embodied_activity(f"manufacture:{slug(name)}:accelerator", f"accelerator manufacture, {label} ({name})", spec.accelerator_embodied)
@@ -239,9 +243,10 @@ class _Builder:
             return self.key(code)
         spec = self.study.datacenters[name]
         dc = self.datacenters[name]
+        per_kwh = 1.0  # linked grid units per kWh at the meter
         if spec.electricity_activity is not None:
-            grid = tuple(spec.electricity_activity)
-            location = "GLO"
+            linked = self.linked_grid(name)
+            grid, location, per_kwh = linked.key, linked.location or "GLO", linked.amount_per_unit
         elif spec.region is not None:
             region = self.catalog.region(spec.region)
             grid = self.grid(name, region, spec.grid_span)
@@ -277,11 +282,13 @@ class _Builder:
                 "enters once, here."
             ),
         )
-        self.link(activity, grid, dc.pue, "grid electricity at the meter: 1 kWh IT x PUE", ELECTRICITY)
+        self.link(activity, grid, dc.pue * per_kwh, "grid electricity at the meter: 1 kWh IT x PUE", ELECTRICITY)
         self.emit(activity, WATER_TO_AIR, dc.wue_l_per_kwh / 1000.0, "on-site water: 1 kWh IT x WUE, m3")
         if spec.region is not None:
             region = self.catalog.region(spec.region)
             cf, where = region.aware_cf, f"AWARE factor of {region.country}"
+        elif location in self.catalog.aware_cf:  # a linked grid in a country: that country's factor
+            cf, where = self.catalog.aware_cf[location], f"AWARE factor of {location} (the linked grid's location)"
         else:
             cf, where = self.catalog.aware_cf["GLO"], "world-average AWARE factor (the datacenter names no region)"
         self.emit_aware(activity, dc.wue_l_per_kwh / 1000.0 * cf, f"on-site water x {where}, m3 world-eq")
@@ -403,8 +410,18 @@ class _Builder:
             self.link(activity, self.idle_stage(stage, owner), amount, comment)
 
     def location_of(self, datacenter: str) -> str:
-        region = self.study.datacenters[datacenter].region
-        return self.catalog.region(region).location if region else "GLO"
+        """A datacenter's location: its catalog region's, or that of the grid activity it links to."""
+        spec = self.study.datacenters[datacenter]
+        if spec.region:
+            return self.catalog.region(spec.region).location
+        if spec.electricity_activity is not None:
+            return self.linked_grid(datacenter).location or "GLO"
+        return "GLO"
+
+    def linked_grid(self, datacenter: str) -> LinkedActivity:
+        link = self.study.datacenters[datacenter].electricity_activity
+        assert link is not None
+        return resolve_link(link, f"datacenters.{datacenter}.electricity_activity", ONE_KWH_AT_METER, self.source)
 
     # -- products ------------------------------------------------------------------------------
     def dataset(self, name: str) -> tuple[str, str]:

@@ -8,6 +8,7 @@ hardware share; region, PUE and WUE of each datacenter; the uncertainty range wh
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pandas as pd
 from ..impact.system import EMBODIED_COMPONENTS
 from ..interpretation.assessed import not_assessed
 from ..impact.provenance import ORIGIN_COLUMN, USER_METHOD, origins
+from ..scope.linking import describe_link
 from ..scope.resolve import resolve_datacenter
 from ..scope.study import Study
 from .files import inside
@@ -30,7 +32,7 @@ def _gwp(frame: pd.DataFrame, view: str = "attributional") -> pd.DataFrame:
     return frame[(frame["view"] == view) & frame["method"].str.contains(GWP_KEY, regex=False)]
 
 
-def _common(study: Study, frame: pd.DataFrame, view: str) -> dict[str, Any]:
+def _common(study: Study, frame: pd.DataFrame, view: str, notes: Sequence[str] = ()) -> dict[str, Any]:
     """The parts of the card every functional unit has: embodied split, datacenters, boundary."""
     gwp = _gwp(frame, view)
     embodied = gwp[gwp["component"].isin(EMBODIED_COMPONENTS)].groupby("component")["score"].sum()
@@ -38,7 +40,8 @@ def _common(study: Study, frame: pd.DataFrame, view: str) -> dict[str, Any]:
         "embodied_per_fu": {component: float(embodied.get(component, 0.0)) for component in EMBODIED_COMPONENTS},
         "datacenters": {
             name: {
-                "region": dc.region or ("user-given grid" if dc.grid_kgco2e_per_kwh is not None else "linked activity"),
+                "region": dc.region or ("user-given grid" if dc.grid_kgco2e_per_kwh is not None
+                                        else f"linked: {describe_link(dc.electricity_activity)}"),
                 "pue": resolve_datacenter(name, dc).pue,
                 "wue_l_per_kwh": resolve_datacenter(name, dc).wue_l_per_kwh,
             }
@@ -47,10 +50,12 @@ def _common(study: Study, frame: pd.DataFrame, view: str) -> dict[str, Any]:
         "excluded_stages": {e.stage: e.reason for e in study.scope.excluded},
         "hardware_manufacture_in_boundary": not study.scope.excludes("hardware manufacture"),
         "not_assessed": not_assessed(frame[frame["view"] == view]),
+        "interpretation_notes": list(notes),
     }
 
 
-def training_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame | None = None) -> dict[str, Any]:
+def training_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame | None = None,
+                       notes: Sequence[str] = ()) -> dict[str, Any]:
     """The card of a trained-model functional unit: the development footprint of one trained model."""
     gwp = _gwp(frame, "training")
     unit = gwp["unit"].iloc[0] if len(gwp) else ""
@@ -70,7 +75,7 @@ def training_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFr
             "by_component": {c: float(v) for c, v in gwp.groupby("component", sort=False)["score"].sum().items()},
         },
         "stage_contributions_per_fu": {s: float(v) for s, v in gwp.groupby("stage", sort=False)["score"].sum().items()},
-        **_common(study, frame, "training"),
+        **_common(study, frame, "training", notes),
     }
     _add_uncertainty(card, uncertainty)
     return card
@@ -81,6 +86,8 @@ def _add_uncertainty(card: dict[str, Any], uncertainty: pd.DataFrame | None) -> 
         row = uncertainty[uncertainty["method"].str.contains(GWP_KEY, regex=False)]
         if len(row):
             card["uncertainty_per_fu"] = {k: float(row.iloc[0][k]) for k in ("p5", "p50", "p95") if k in row}
+
+
 def _gwp_method(gwp: pd.DataFrame) -> dict[str, str]:
     """The climate-change method the scores were characterized with, and whose it is."""
     label = str(gwp["method"].iloc[0]) if len(gwp) else "TRACI v2.1 | climate change | global warming potential (GWP100)"
@@ -88,11 +95,13 @@ def _gwp_method(gwp: pd.DataFrame) -> dict[str, str]:
     return {"lcia_method": label, "lcia_method_origin": origin}
 
 
-def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame | None = None) -> dict[str, Any]:
+def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame | None = None,
+                    notes: Sequence[str] = ()) -> dict[str, Any]:
     """The card's content as plain data (JSON-ready). ``uncertainty``: optional table with columns
-    method, p5, p50, p95 (Monte Carlo percentiles per FU)."""
+    method, p5, p50, p95 (Monte Carlo percentiles per FU); ``notes``: interpretation steps left
+    out or narrowed, and why."""
     if study.use is None:
-        return training_card_data(study, frame, uncertainty)
+        return training_card_data(study, frame, uncertainty, notes)
     gwp = _gwp(frame)
     unit = gwp["unit"].iloc[0] if len(gwp) else ""
     total = float(gwp["score"].sum())
@@ -130,7 +139,7 @@ def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame
             "deployment_years": study.use.deployment_years,
         },
         "stage_contributions_per_fu": {stage: float(score) for stage, score in stages.items()},
-        **_common(study, frame, "attributional"),
+        **_common(study, frame, "attributional", notes),
     }
     _add_uncertainty(card, uncertainty)
     return card
@@ -151,6 +160,8 @@ def _footer(card: dict[str, Any]) -> list[str]:
     if card["not_assessed"]:
         lines += ["", "Not assessed (no data; not a zero impact): "
                   + "; ".join(method.split(" | ")[-1] for method in card["not_assessed"]) + "."]
+    if card.get("interpretation_notes"):
+        lines += ["", "Interpretation notes (steps left out or narrowed):", *(f"- {cell(note)}" for note in card["interpretation_notes"])]
     return lines
 
 
@@ -217,9 +228,10 @@ def model_card_markdown(card: dict[str, Any]) -> str:
     return "\n".join(lines + _footer(card)) + "\n"
 
 
-def write_model_card(study: Study, frame: pd.DataFrame, folder: Path, uncertainty: pd.DataFrame | None = None) -> list[Path]:
+def write_model_card(study: Study, frame: pd.DataFrame, folder: Path, uncertainty: pd.DataFrame | None = None,
+                     notes: Sequence[str] = ()) -> list[Path]:
     """Write model_card.md and model_card.json into ``folder``."""
-    card = model_card_data(study, frame, uncertainty)
+    card = model_card_data(study, frame, uncertainty, notes)
     md = inside(folder, "model_card.md")
     with output_file(md):
         md.write_text(model_card_markdown(card), encoding="utf-8")

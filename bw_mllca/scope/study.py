@@ -183,6 +183,20 @@ class Embodied(Strict):
     source: str = ""
 
 
+class ActivityLink(Strict):
+    """An activity of the user's own database, searched as in Brightway: by name, narrowed by the
+    other fields (resolved at build time by scope/linking.py)."""
+
+    name: Name
+    database: Name | None = None
+    location: Name | None = None
+    reference_product: Name | None = None
+    unit: Name | None = None
+    # The linked activity's units per unit of the study's own (kilogram per accelerator, MJ per
+    # kWh): required when the linked unit is not the one the link stands for.
+    conversion_factor: PositiveFloat | None = None
+
+
 class Hardware(Strict):
     """A node type: accelerators (count per node), its host server, lifespan and utilization.
 
@@ -205,7 +219,7 @@ class Hardware(Strict):
     utilization: Annotated[float, NOT_BOOL, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
     power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
     host_power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=50_000, allow_inf_nan=False)] | None = None
-    manufacture_activity: tuple[str, str] | None = None  # (database, code), e.g. in ecoinvent
+    manufacture_activity: tuple[str, str] | ActivityLink | None = None  # [database, code] or a search table, e.g. in ecoinvent
     # Shared storage and network devices: catalog code -> units per node, each amortized over its
     # own catalog lifespan at this node's utilization (the catalog HGX host already carries its
     # compute-fabric switches; add storage and any other fabric here).
@@ -234,7 +248,7 @@ class Datacenter(Strict):
     grid_years: tuple[Annotated[int, NOT_BOOL, Field(ge=1990, le=2100)], Annotated[int, NOT_BOOL, Field(ge=1990, le=2100)]] | None = None
     grid_kgco2e_per_kwh: NonNegativeFloat | None = None  # a custom single-flow grid instead
     grid_water_l_per_kwh: NonNegativeFloat | None = None
-    electricity_activity: tuple[str, str] | None = None  # (database, code), e.g. in ecoinvent
+    electricity_activity: tuple[str, str] | ActivityLink | None = None  # [database, code] or a search table, e.g. in ecoinvent
     profile: Name | None = None  # catalog code (inventories/datacenters.csv)
     pue: Annotated[float, NOT_BOOL, Field(ge=1.0, le=MAX_PUE, allow_inf_nan=False)] | None = None
     wue_l_per_kwh: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_WUE_L_PER_KWH, allow_inf_nan=False)] | None = None
