@@ -176,7 +176,7 @@ def training_energy_factor(kinds: Sequence[str] = TRAINING_KINDS) -> Parameter:
         for stage in data.get("stages", []):
             if stage["kind"] in kinds:
                 record = records[stage["name"]]
-                for other in ("node_hours", "energy", "power_w"):
+                for other in ("node_hours", "energy", "power_w", "estimate"):
                     stage.pop(other, None)
                 stage["accelerator_hours"] = record.accelerator_hours
                 stage["energy_kwh"] = float(value) * record.it_energy_kwh

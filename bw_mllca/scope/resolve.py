@@ -119,6 +119,13 @@ class Operation:
 
 def stage_operation(stage: Stage, hardware: ResolvedHardware) -> Operation:
     """Operation of a stage given by numbers (a stage with an energy log is read by the inventory)."""
+    if stage.estimate is not None:
+        from ..estimate.stages import estimate_stage
+
+        power = stage.power_w if stage.power_w is not None else hardware.accelerator_power_w
+        found = estimate_stage(stage.estimate, stage.kind.value, hardware.accelerator_code, power,
+                               hardware.host_power_per_accelerator_w)
+        return Operation(found.accelerator_hours, found.it_energy_kwh, False, found.basis)
     if stage.node_hours is not None:
         accelerator_hours = stage.node_hours * hardware.accelerators_per_node
     else:
@@ -154,20 +161,29 @@ class Inference:
     idle_it_energy_kwh_per_idle_hour: float
     model_share_per_fu: float  # queries per FU / lifetime queries
     measured: bool
+    seconds_per_batch: float = float("nan")  # wall time of one batch on its accelerators
+    basis: str = ""  # how the batch's energy was obtained
 
 
 def inference(use: Use, hardware: ResolvedHardware, fu_queries: float) -> Inference:
     # Concurrency: a batch of B queries shares the replica for t seconds, so each query carries
     # t/B of device time; the FU carries (queries / B) batches.
-    hours_per_batch = use.batch_seconds / 3600.0
-    accelerator_hours = hours_per_batch * use.accelerators
-    if use.energy_kwh_per_batch is not None:
-        energy = use.energy_kwh_per_batch
+    if use.estimate is not None:  # EcoLogits' method: batch_size requests served together
+        from ..estimate.inference import batch_operation
+
+        seconds, accelerator_hours, energy, basis = batch_operation(use.estimate, use.batch_size)
     else:
-        power = use.power_w if use.power_w is not None else hardware.accelerator_power_w
-        if power is None:
-            raise ValueError(f"use: no power_w and hardware {hardware.name!r} has none")
-        energy = accelerator_hours * (power + hardware.host_power_per_accelerator_w) / 1000.0
+        seconds = use.batch_seconds
+        accelerator_hours = seconds / 3600.0 * use.accelerators
+        if use.energy_kwh_per_batch is not None:
+            energy = use.energy_kwh_per_batch
+            basis = ("estimated" if use.energy_estimated else "measured") + " energy per batch"
+        else:
+            power = use.power_w if use.power_w is not None else hardware.accelerator_power_w
+            if power is None:
+                raise ValueError(f"use: no power_w and hardware {hardware.name!r} has none")
+            energy = accelerator_hours * (power + hardware.host_power_per_accelerator_w) / 1000.0
+            basis = "batch time x power"
     batches = fu_queries / use.batch_size
     busy_hours = batches * accelerator_hours
     # idle_share is the share of provisioned accelerator time that serves no query.
@@ -181,6 +197,8 @@ def inference(use: Use, hardware: ResolvedHardware, fu_queries: float) -> Infere
         idle_it_energy_kwh_per_idle_hour=(idle_power + hardware.host_power_per_accelerator_w) / 1000.0,
         model_share_per_fu=fu_queries / use.total_queries,
         measured=use.energy_kwh_per_batch is not None and not use.energy_estimated,
+        seconds_per_batch=seconds,
+        basis=basis,
     )
 
 

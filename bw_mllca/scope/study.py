@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from ..errors import StudyError
+from ..estimate.fields import StageEstimate, UseEstimate
 
 def _not_bool(value: Any) -> Any:
     # pydantic reads True as 1.0: in a study, `power_w = true` is a slip, not one watt.
@@ -263,16 +264,19 @@ class Stage(Strict):
     platform: Name | None = None
     every_days: PositiveFloat | None = None  # re-training cadence
     count: PositiveFloat | None = None  # re-training runs over the deployment
+    estimate: StageEstimate | None = None  # accelerator-hours and energy from model size, tokens and MFU
     source: str = ""
 
     @model_validator(mode="after")
     def _operation(self) -> Stage:
+        if self.estimate is not None and any(v is not None for v in (self.accelerator_hours, self.node_hours, self.energy_kwh, self.energy)):
+            raise ValueError("estimate derives accelerator-hours and energy: give it or accelerator_hours/node_hours/energy_kwh/energy, not both")
         if self.node_hours is not None and self.accelerator_hours is not None:
             raise ValueError("give node_hours or accelerator_hours, not both")
         if self.energy_kwh is not None and self.energy is not None:
             raise ValueError("give energy_kwh or energy (a log), not both")
-        if self.node_hours is None and self.accelerator_hours is None and self.energy is None:
-            raise ValueError("give accelerator_hours, node_hours or a measured energy log")
+        if self.node_hours is None and self.accelerator_hours is None and self.energy is None and self.estimate is None:
+            raise ValueError("give accelerator_hours, node_hours, a measured energy log or an estimate")
         if self.model is not None and self.dataset is not None:
             raise ValueError("a stage belongs to a model or to a data set, not both")
         if self.kind is StageKind.re_training and self.every_days is None and self.count is None:
@@ -299,11 +303,14 @@ class Use(Strict):
     deployment_years: PositiveFloat | None = None
     idle_share: Annotated[float, NOT_BOOL, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
     idle_power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
+    estimate: UseEstimate | None = None  # energy, latency and accelerators per request by EcoLogits' method
     source: str = ""
 
     @model_validator(mode="after")
     def _timing(self) -> Use:
-        if (self.seconds_per_batch is None) == (self.throughput_queries_per_s is None):
+        if self.estimate is not None and any(v is not None for v in (self.seconds_per_batch, self.throughput_queries_per_s, self.energy_kwh_per_batch)):
+            raise ValueError("estimate derives the batch's time and energy: give it or seconds_per_batch/throughput_queries_per_s/energy_kwh_per_batch, not both")
+        if self.estimate is None and (self.seconds_per_batch is None) == (self.throughput_queries_per_s is None):
             raise ValueError("give exactly one of seconds_per_batch or throughput_queries_per_s")
         if self.lifetime_queries is None and (self.queries_per_day is None or self.deployment_years is None):
             raise ValueError("give lifetime_queries, or queries_per_day and deployment_years")

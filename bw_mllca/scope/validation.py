@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..catalog import Catalog, load_catalog
 from ..errors import StudyError
+from ..estimate.checks import stage_estimate_problems, use_estimate_problems
 from .resolve import inference, resolve_datacenter, resolve_hardware, retraining_runs, stage_operation
 from .study import (
     DATABASE_PREFIX,
@@ -353,6 +354,8 @@ def _check_stages(parts: _Parts, catalog: Catalog, problems: list[Problem], note
             problems.append((f"{path}.every_days", stage.every_days, "a re-training cadence needs use.deployment_years (or queries_per_day)"))
         if stage.energy is not None:
             problems.extend(_check_log(path, stage.energy.log, stage.energy.format, parts.base_dir))
+        if stage.estimate is not None and stage.hardware in parts.hardware:
+            problems.extend(stage_estimate_problems(path, stage.estimate, parts.hardware[stage.hardware].accelerator))
         if stage.hardware in parts.hardware and stage.hardware not in parts.unknown_codes and stage.energy_kwh is None and stage.energy is None and stage.power_w is None:
             if resolve_hardware(stage.hardware, parts.hardware[stage.hardware], catalog).accelerator_power_w is None:
                 problems.append((f"{path}.power_w", None, "required: the stage's hardware has no catalog power"))
@@ -366,6 +369,8 @@ def _check_use(parts: _Parts, catalog: Catalog, problems: list[Problem], notes: 
         return
     if use.hardware not in parts.hardware_names:
         problems.append(("use.hardware", use.hardware, "undefined hardware; " + _closest(use.hardware, parts.hardware_names)))
+    elif use.estimate is not None:
+        problems.extend(use_estimate_problems(use.estimate))
     elif use.hardware in parts.hardware and use.hardware not in parts.unknown_codes and use.energy_kwh_per_batch is None and use.power_w is None:
         if resolve_hardware(use.hardware, parts.hardware[use.hardware], catalog).accelerator_power_w is None:
             problems.append(("use.power_w", None, "required: the inference hardware has no catalog power"))
@@ -424,13 +429,16 @@ def _check_amounts(parts: _Parts, catalog: Catalog) -> list[Problem]:
             continue
         if stage.energy_kwh is None and stage.power_w is None and hw.accelerator_power_w is None:
             continue  # reported above
+        if stage.estimate is not None and stage_estimate_problems(f"stages.{index}", stage.estimate, hw.accelerator_code):
+            continue  # reported above
         operation = stage_operation(stage, hw)
         check(f"stages.{index}", "accelerator-hours or IT energy", [operation.accelerator_hours, operation.it_energy_kwh])
         if stage.kind is StageKind.re_training and use is not None and (stage.count is not None or use.deployment_days is not None):
             check(f"stages.{index}", "re-training runs", [retraining_runs(stage, use)])
     if use is not None and parts.fu_queries is not None and use.hardware in resolved:
         hw = resolved[use.hardware]
-        if use.energy_kwh_per_batch is not None or use.power_w is not None or hw.accelerator_power_w is not None:
+        if (use.estimate is not None and not use_estimate_problems(use.estimate)) or (use.estimate is None and (
+                use.energy_kwh_per_batch is not None or use.power_w is not None or hw.accelerator_power_w is not None)):
             result = inference(use, hw, parts.fu_queries)
             check("use", "an amount per functional unit (batches, energy, idle hours or model share)", [
                 result.accelerator_hours_per_batch, result.it_energy_kwh_per_batch, result.batches_per_fu,
