@@ -204,6 +204,10 @@ def _compare(args: argparse.Namespace) -> int:
         samples = paired_samples(engines, args.iterations, args.seed, dask=dask)
     result = compare_frames(studies, frames, samples=samples)
     safe_frame(result.differences).to_csv(inside(out, "comparison.csv"), index=False)
+    from .interpretation.decision import break_even_table
+
+    even = break_even_table(studies, frames)
+    safe_frame(even).to_csv(inside(out, "break_even.csv"), index=False)
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -222,6 +226,10 @@ def _compare(args: argparse.Namespace) -> int:
                               & (result.pareto["quality metric"] == result.pareto["quality metric"].iloc[0])]
         plots.pareto(first, out)
     print(result.differences.to_string(index=False))
+    gwp_even = even[even["method"].str.contains("GWP100", regex=False)]
+    for row in gwp_even.to_dict("records"):
+        print(f"\nGWP100 break-even queries (use = development): {row['A']}: {row['break-even queries A']:.4g}; "
+              f"{row['B']}: {row['break-even queries B']:.4g}; crossover of the two: {row['crossover queries']:.4g}")
     print(f"\nwrote {out}")
     return 0
 
