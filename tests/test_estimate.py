@@ -124,13 +124,36 @@ def test_estimated_study_in_brightway_carries_ecologits_energy_and_mfu_uncertain
     result = bw_mllca.monte_carlo(study, iterations=200, seed=3, background=False, methods=[gwp_method])
     gwp = frame[(frame.view == "attributional") & frame.method.str.contains("GWP100")]
     expected = np.full(200, gwp.score.sum())
-    for stage, mfu in (("pre-training (1.2B, 3T tokens)", 0.35), ("evaluation (acceptance benchmarks, 1B tokens)", 0.30)):
-        (drawn,) = [i for i in estimated_inputs(study) if stage in i.parameter.name]
+    inputs = estimated_inputs(study)
+    assert len(inputs) == 3  # experimentation, pre-training and evaluation; EcoLogits' 1.2B size is no range
+    for drawn in inputs:
+        stage = study.stages[int(drawn.parameter.fields[0].split(".")[1])]
         values = result.parameter_samples[drawn.parameter.name]
         assert MFU_PUBLISHED_RANGE[0] <= values.min() and values.max() <= MFU_PUBLISHED_RANGE[1]
-        score = gwp[gwp.stage == stage].score.sum()
-        expected += score * (mfu / values - 1.0)
+        expected += gwp[gwp.stage == stage.name].score.sum() * (stage.estimate.mfu / values - 1.0)
     assert result.samples[:, 0] == pytest.approx(expected, rel=1e-5)
+    # One shared quantile: every stage's MFU sits at the same place in its own range.
+    first, second = (result.parameter_samples[i.parameter.name] for i in inputs[:2])
+    assert np.array_equal(np.argsort(first), np.argsort(second))
+
+    # The fast engine's MFU law equals a fresh build of the study at another MFU.
+    from bw_mllca.impact.engine import LinearEngine, study_with
+
+    engine = LinearEngine(study, methods=[gwp_method])
+    varied = study_with(study, {inputs[1].parameter: 0.25})
+    bw_mllca.build(varied)
+    rebuilt = bw_mllca.calculate(varied, methods=[gwp_method])
+    fast = engine.scores({inputs[1].parameter: [0.25]})[0, 0]
+    rebuilt = rebuilt[(rebuilt.view == "attributional") & rebuilt.method.str.contains("GWP100")]
+    assert fast == pytest.approx(rebuilt.score.sum(), rel=1e-9)
+    bw_mllca.build(study)
+
+    # The completeness table: training and inference estimated, the whole result resting on estimates.
+    table = bw_mllca.completeness(study, frame)
+    status = dict(zip(table.stages.life_cycle_stage, table.stages.status))
+    assert status["training"] == status["deployment and inference"] == "estimated"
+    share = table.estimated_share.set_index("method").loc[gwp.method.iloc[0], "estimated_share"]
+    assert share == pytest.approx(1.0, rel=1e-12)
 
 
 def test_calibration_against_published_runs_implies_mfu_in_the_published_range():
@@ -182,8 +205,8 @@ def test_distil_or_train_compare_gives_p_and_break_even(bw_dir, setup_report, tm
     # Hand calculation of each system's development electricity at the meter (kWh, PUE 1.2).
     per_kwh = (H100_TDP_W + _host_w_per_accelerator()) / 1000 / 3600 / H100_BF16_FLOPS * 1.2
     distil = per_kwh * (0.05 * 6 * 7.3e9 * 4.05e12 / 0.40 + 2 * 7.3e9 * 5e11 / 0.40 + 2 * 7.3e9 * 2e9 / 0.05
-                        + 6 * 1.2e9 * 5.02e11 / 0.35 + 2 * 1.2e9 * 1e9 / 0.30)
-    scratch = per_kwh * (6 * 1.2e9 * 3e12 / 0.35 + 2 * 1.2e9 * 1e9 / 0.30)
+                        + 6 * 1.2e9 * 5.02e11 / 0.35 + 6 * 1.2e9 * 2.5e11 / 0.35 + 2 * 1.2e9 * 1e9 / 0.30)
+    scratch = per_kwh * (6 * 1.2e9 * 3e12 / 0.35 + 6 * 1.2e9 * 1.5e12 / 0.35 + 2 * 1.2e9 * 1e9 / 0.30)
     assert meter["development total A"] == pytest.approx(distil, rel=1e-5)
     assert meter["development total B"] == pytest.approx(scratch, rel=1e-5)
     # Same inference in both: the break-even queries are in the ratio of the developments, and the
