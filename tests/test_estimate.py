@@ -183,7 +183,10 @@ def test_bad_estimates_name_the_field_and_value():
     with pytest.raises(StudyError, match=r"mfu.*85"):
         Study.from_dict(catalog_study("x", stages=[_stage(estimate={"parameters": 1e9, "tokens": 1e10, "mfu": 85})]))
     with pytest.raises(StudyError, match=r"use.estimate.model = 'no-such-model'.*EcoLogits"):
-        Study.from_dict(catalog_study("x", use={"seconds_per_batch": None, "estimate": {"model": "no-such-model", "output_tokens": 100}}))
+        Study.from_dict(catalog_study("x", use={"seconds_per_batch": None, "power_w": None,
+                                                  "estimate": {"model": "no-such-model", "output_tokens": 100}}))
+    with pytest.raises(StudyError, match="remove accelerators and power_w"):
+        Study.from_dict(catalog_study("x", use={"seconds_per_batch": None, "estimate": {"parameters": 1e9, "output_tokens": 100}}))
 
 
 def _stage(**fields):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..errors import StudyError
 from .fields import UseEstimate
@@ -54,9 +55,8 @@ def _bounds(value) -> tuple[float, float]:
     return (float(value.min), float(value.max)) if hasattr(value, "min") else (float(value), float(value))
 
 
-def model_parameters(name: str, provider: str | None = None) -> tuple[tuple[float, float], tuple[float, float], str]:
-    """(active, total) parameters in billions, each (min, max), of a model in EcoLogits' repository."""
-    _, models, moe = _ecologits()
+def _find_model(name: str, provider: str | None):
+    _, models, _ = _ecologits()
     found = [m for m in models.list_models() if m.name == name and (provider is None or m.provider.value == provider)]
     if not found:
         close = sorted({m.name for m in models.list_models() if name.lower().split("/")[-1][:6] in m.name.lower()})[:5]
@@ -65,7 +65,13 @@ def model_parameters(name: str, provider: str | None = None) -> tuple[tuple[floa
     providers = sorted({m.provider.value for m in found})
     if len(providers) > 1:
         raise StudyError([(f"{FIELD}.model", name, f"offered by several providers {providers}: give provider")], "estimate")
-    model = found[0]
+    return found[0]
+
+
+def model_parameters(name: str, provider: str | None = None) -> tuple[tuple[float, float], tuple[float, float], str]:
+    """(active, total) parameters in billions, each (min, max), of a model in EcoLogits' repository."""
+    _, _, moe = _ecologits()
+    model = _find_model(name, provider)
     parameters = model.architecture.parameters
     if isinstance(parameters, moe):
         active, total = _bounds(parameters.active), _bounds(parameters.total)
@@ -75,15 +81,14 @@ def model_parameters(name: str, provider: str | None = None) -> tuple[tuple[floa
     return active, total, source
 
 
+@lru_cache(maxsize=64)  # the builder, the validation and the engine's probes ask for the same estimate
 def request_estimate(estimate: UseEstimate, batch_size: float) -> RequestEstimate:
     """EcoLogits' per-request IT energy, latency and GPU count for ``estimate`` at ``batch_size``
     concurrent requests; EcoLogits' own defaults for everything else (its GPU and server model)."""
-    llm, models, _ = _ecologits()
+    llm, _, _ = _ecologits()
     if estimate.model is not None:
         active, total, source = model_parameters(estimate.model, estimate.provider)
-        found = next(m for m in models.list_models() if m.name == estimate.model
-                     and (estimate.provider is None or m.provider.value == estimate.provider))
-        deployment = found.deployment
+        deployment = _find_model(estimate.model, estimate.provider).deployment
     else:
         total = (estimate.parameters / 1e9,) * 2  # type: ignore[operator]
         active = ((estimate.active_parameters or estimate.parameters) / 1e9,) * 2  # type: ignore[operator]
@@ -99,9 +104,7 @@ def request_estimate(estimate: UseEstimate, batch_size: float) -> RequestEstimat
             tps=deployment.tps if deployment else None, ttft=deployment.ttft if deployment else None,
         )
         ends.append((float(dag["request_it_energy"]), float(dag["generation_latency"]), int(dag["gpu_required_count"])))
-    (e0, l0, g0), (e1, l1, g1) = ends
-    if e0 > e1:  # a range given high-to-low in the repository cannot occur, but order the ends anyway
-        (e0, l0, g0), (e1, l1, g1) = (e1, l1, g1), (e0, l0, g0)
+    (e0, l0, g0), (e1, l1, g1) = sorted(ends)  # low end first
     return RequestEstimate((e0, e1), (l0, l1), (g0, g1), active, f"{source}; EcoLogits method (ecologits {_version()})")
 
 
@@ -114,13 +117,14 @@ def _version() -> str:
         return "unknown"
 
 
-def batch_operation(estimate: UseEstimate, batch_size: float) -> tuple[float, float, float, str]:
-    """One batch of ``batch_size`` requests: (seconds, accelerator-hours, IT energy kWh, basis), at
-    ``estimate.range_position`` in EcoLogits' range. The batch holds its GPUs for one request's
-    generation latency (EcoLogits' concurrency model); its energy is batch_size requests' energy."""
+def batch_operation(estimate: UseEstimate, batch_size: float) -> tuple[float, float, float, float, str]:
+    """One batch of ``batch_size`` requests: (seconds, accelerators, accelerator-hours, IT energy kWh,
+    basis), at ``estimate.range_position`` in EcoLogits' range. The batch holds its GPUs for one
+    request's generation latency (EcoLogits' concurrency model); its energy is batch_size requests'."""
     request = request_estimate(estimate, batch_size)
     position = estimate.range_position
     energy_per_request, accelerator_seconds = request.at(position)
     seconds = request.latency_s[0] + position * (request.latency_s[1] - request.latency_s[0])
+    accelerators = request.accelerators[0] + position * (request.accelerators[1] - request.accelerators[0])
     basis = f"estimated energy per request x {batch_size:g} requests ({request.source})"
-    return seconds, accelerator_seconds / 3600.0, energy_per_request * batch_size, basis
+    return seconds, accelerators, accelerator_seconds / 3600.0, energy_per_request * batch_size, basis

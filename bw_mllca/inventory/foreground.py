@@ -397,7 +397,7 @@ class _Builder:
             mllca_measured=inf.measured,
             mllca_basis=inf.basis,
             comment=(
-                f"{inf.seconds_per_batch:g} s on {inf.accelerator_hours_per_batch * 3600 / inf.seconds_per_batch:g} accelerator(s), shared by {use.batch_size:g} "
+                f"{inf.seconds_per_batch:g} s on {inf.accelerators:g} accelerator(s), shared by {use.batch_size:g} "
                 f"concurrent queries. {use.source}"
             ).strip(),
         )

@@ -162,6 +162,7 @@ class Inference:
     model_share_per_fu: float  # queries per FU / lifetime queries
     measured: bool
     seconds_per_batch: float = float("nan")  # wall time of one batch on its accelerators
+    accelerators: float = 1.0  # accelerators one batch holds for that time
     basis: str = ""  # how the batch's energy was obtained
 
 
@@ -171,9 +172,9 @@ def inference(use: Use, hardware: ResolvedHardware, fu_queries: float) -> Infere
     if use.estimate is not None:  # EcoLogits' method: batch_size requests served together
         from ..estimate.inference import batch_operation
 
-        seconds, accelerator_hours, energy, basis = batch_operation(use.estimate, use.batch_size)
+        seconds, accelerators, accelerator_hours, energy, basis = batch_operation(use.estimate, use.batch_size)
     else:
-        seconds = use.batch_seconds
+        seconds, accelerators = use.batch_seconds, float(use.accelerators)
         accelerator_hours = seconds / 3600.0 * use.accelerators
         if use.energy_kwh_per_batch is not None:
             energy = use.energy_kwh_per_batch
@@ -198,6 +199,7 @@ def inference(use: Use, hardware: ResolvedHardware, fu_queries: float) -> Infere
         model_share_per_fu=fu_queries / use.total_queries,
         measured=use.energy_kwh_per_batch is not None and not use.energy_estimated,
         seconds_per_batch=seconds,
+        accelerators=accelerators,
         basis=basis,
     )
 

@@ -310,6 +310,8 @@ class Use(Strict):
     def _timing(self) -> Use:
         if self.estimate is not None and any(v is not None for v in (self.seconds_per_batch, self.throughput_queries_per_s, self.energy_kwh_per_batch)):
             raise ValueError("estimate derives the batch's time and energy: give it or seconds_per_batch/throughput_queries_per_s/energy_kwh_per_batch, not both")
+        if self.estimate is not None and (self.accelerators != 1 or self.power_w is not None):
+            raise ValueError("estimate takes the GPUs and the energy from EcoLogits' method: remove accelerators and power_w")
         if self.estimate is None and (self.seconds_per_batch is None) == (self.throughput_queries_per_s is None):
             raise ValueError("give exactly one of seconds_per_batch or throughput_queries_per_s")
         if self.lifetime_queries is None and (self.queries_per_day is None or self.deployment_years is None):
