@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 DEFAULT_PROJECT = "bw_mllca"
-SWEEP_PARAMETERS = ("lifetime_queries", "lifespan_years", "utilization", "pue", "wue", "batch_size", "training_energy_factor",
+SWEEP_PARAMETERS = ("lifetime_queries", "lifespan_years", "utilization", "pue", "wue", "batch_size", "training_energy_factor", "mfu_factor",
                     "idle_share", "idle_power_w")
 
 

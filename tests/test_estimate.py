@@ -147,6 +147,13 @@ def test_estimated_study_in_brightway_carries_ecologits_energy_and_mfu_uncertain
     rebuilt = rebuilt[(rebuilt.view == "attributional") & rebuilt.method.str.contains("GWP100")]
     assert fast == pytest.approx(rebuilt.score.sum(), rel=1e-9)
     bw_mllca.build(study)
+    # A sweep of every estimated stage's MFU by one factor f: the score is a + b / f (linear in 1 / f).
+    from bw_mllca.interpretation.parameters import mfu_factor
+
+    f = np.array([0.6, 0.95, 1.3])
+    swept = engine.scores({mfu_factor(): f})[:, 0]
+    b = (swept[0] - swept[2]) / (1 / f[0] - 1 / f[2])
+    assert swept[1] == pytest.approx(swept[2] + b * (1 / f[1] - 1 / f[2]), rel=1e-9)
 
     # The completeness table: training and inference estimated, the whole result resting on estimates.
     table = bw_mllca.completeness(study, frame)
