@@ -43,6 +43,15 @@ def test_mixture_of_experts_counts_active_parameters_and_teacher_counts_forward_
     assert distillation_teacher_flops(7e9, 5e11) == pytest.approx(compute_flops(7e9, 5e11) / 3, rel=1e-15)
 
 
+def test_peak_throughput_by_precision_from_the_catalog():
+    from bw_mllca.estimate import peak_throughput
+
+    assert peak_throughput("H100-SXM5-80GB").tflops == H100_BF16_FLOPS / 1e12  # bf16 by default
+    assert peak_throughput("H100-SXM5-80GB", "fp8").tflops == pytest.approx(2 * H100_BF16_FLOPS / 1e12, rel=1e-4)
+    # Volta has no bfloat16: the default falls back to fp16 (V100 whitepaper: 125 TFLOPS tensor).
+    assert (peak_throughput("V100-SXM2-32GB").precision, peak_throughput("V100-SXM2-32GB").tflops) == ("fp16", 125.0)
+
+
 def _host_w_per_accelerator() -> float:
     host = load_catalog().hardware["HGX-host-server"]
     return host.power_w / host.accelerators_per_server

@@ -229,7 +229,10 @@ def mfu_factor() -> Parameter:
     def setter(data: dict, value: Any, study: Study) -> None:
         for stage in data.get("stages", []):
             if "estimate" in stage:
-                stage["estimate"]["mfu"] = float(value) * stage["estimate"]["mfu"]
+                estimate = stage["estimate"]
+                estimate["mfu"] = float(value) * estimate["mfu"]
+                if "mfu_range" in estimate:  # the range moves with the MFU
+                    estimate["mfu_range"] = [float(value) * end for end in estimate["mfu_range"]]
 
     def base(study: Study) -> Value:
         if not any(stage.estimate is not None for stage in study.stages):
