@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 DEFAULT_PROJECT = "bw_mllca"
-SWEEP_PARAMETERS = ("lifetime_queries", "lifespan_years", "utilization", "pue", "wue", "batch_size", "training_energy_factor",
+SWEEP_PARAMETERS = ("lifetime_queries", "lifespan_years", "utilization", "pue", "wue", "batch_size", "training_energy_factor", "mfu_factor",
                     "idle_share", "idle_power_w")
 
 
@@ -244,6 +244,11 @@ def _compare(args: argparse.Namespace) -> int:
     result = compare_frames(studies, frames, samples=samples)
     with output_file(inside(out, "comparison.csv")) as path:
         safe_frame(result.differences).to_csv(path, index=False)
+    from .interpretation.decision import break_even_table
+
+    even = break_even_table(studies, frames)
+    with output_file(inside(out, "break_even.csv")) as path:
+        safe_frame(even).to_csv(path, index=False)
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -263,6 +268,10 @@ def _compare(args: argparse.Namespace) -> int:
                               & (result.pareto["quality metric"] == result.pareto["quality metric"].iloc[0])]
         plots.pareto(first, out)
     print(result.differences.to_string(index=False))
+    gwp_even = even[even["method"].str.contains("GWP100", regex=False)]
+    for row in gwp_even.to_dict("records"):
+        print(f"\nGWP100 break-even queries (use = development): {row['A']}: {row['break-even queries A']:.4g}; "
+              f"{row['B']}: {row['break-even queries B']:.4g}; crossover of the two: {row['crossover queries']:.4g}")
     print(f"\nwrote {out}")
     return 0
 

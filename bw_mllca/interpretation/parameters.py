@@ -176,7 +176,7 @@ def training_energy_factor(kinds: Sequence[str] = TRAINING_KINDS) -> Parameter:
         for stage in data.get("stages", []):
             if stage["kind"] in kinds:
                 record = records[stage["name"]]
-                for other in ("node_hours", "accelerators", "energy", "power_w", "facility_energy_kwh"):
+                for other in ("node_hours", "accelerators", "energy", "power_w", "facility_energy_kwh", "estimate"):
                     stage.pop(other, None)
                 if stage.get("platform") is None:
                     stage.pop("duration_hours", None)  # wall clock is kept only for a platform overhead
@@ -221,3 +221,26 @@ def study_field(path: str, unit: str = "", name: str | None = None) -> Parameter
             raise StudyError([(path, None, "not set in the study: give it a value to vary it")], "parameter") from None
 
     return Parameter(name or path, unit, (path,), setter, base)
+
+
+def mfu_factor() -> Parameter:
+    """Multiplier (1 = as given) on the MFU of every estimated stage (stages.*.estimate.mfu).
+
+    Accelerator-hours and energy of an estimated stage go as 1 / MFU; a factor that takes an MFU
+    above 1 (or out of its mfu_range) is refused with the field and the value.
+    """
+
+    def setter(data: dict, value: Any, study: Study) -> None:
+        for stage in data.get("stages", []):
+            if "estimate" in stage:
+                estimate = stage["estimate"]
+                estimate["mfu"] = float(value) * estimate["mfu"]
+                if "mfu_range" in estimate:  # the range moves with the MFU
+                    estimate["mfu_range"] = [float(value) * end for end in estimate["mfu_range"]]
+
+    def base(study: Study) -> Value:
+        if not any(stage.estimate is not None for stage in study.stages):
+            raise StudyError([("stages.*.estimate.mfu", None, "no estimated stage in the study")], "parameter")
+        return 1.0
+
+    return Parameter("MFU", "factor (1 = as given)", ("stages.*.estimate.mfu",), setter, base)

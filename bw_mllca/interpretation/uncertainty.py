@@ -31,6 +31,7 @@ with warnings.catch_warnings():
 from ..impact.calculate import method_label
 from ..impact.engine import LinearEngine, Method, Parameter, engine_for
 from ..scope.study import Study
+from .estimates import draw_estimated, estimated_inputs
 
 CHUNK = 10_000  # iterations per engine call (the background is drawn in memory-sized batches inside)
 PERCENTILES = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
@@ -119,14 +120,15 @@ class MonteCarloResult:
 def monte_carlo(target: LinearEngine | Study | str, iterations: int = 10_000, seed: int = 0,
                 parameters: Mapping[Parameter, Distribution] | None = None, background: bool = True,
                 methods: Sequence[Method] | None = None, view: str = "attributional",
-                progress: bool | None = None, dask: Any = None) -> MonteCarloResult:
+                progress: bool | None = None, dask: Any = None, estimates: bool = True) -> MonteCarloResult:
     """Monte Carlo of the FU's score per category.
 
     ``background``: draw the background exchanges (technosphere and biosphere) from their
     distributions (as bw2calc's ``use_distributions=True``). ``parameters``: user distributions of
     study parameters (at most one categorical). ``progress``: a tqdm bar (None: shown on a terminal
     only). ``dask``: a ``distributed.Client``, a scheduler address, or True (a local cluster) to
-    spread the background draws over; same result as without.
+    spread the background draws over; same result as without. ``estimates``: also draw the study's
+    estimated inputs (MFU of estimated stages, EcoLogits' range; ``interpretation.estimates``).
     """
     if iterations < 1:
         raise ValueError(f"iterations = {iterations!r}: give at least 1")
@@ -135,8 +137,10 @@ def monte_carlo(target: LinearEngine | Study | str, iterations: int = 10_000, se
     sequence = np.random.SeedSequence(seed)
     chunks = -(-iterations // CHUNK)
     seeds = sequence.spawn(2 * chunks)
+    inputs = [i for i in estimated_inputs(engine.study) if i.parameter not in parameters] if estimates else []
+    estimate_rng = np.random.default_rng(sequence.spawn(1)[0]) if inputs else None  # after the others: their seeds stay
     out = np.empty((iterations, len(engine.methods)))
-    drawn: dict[str, list[np.ndarray]] = {p.name: [] for p in parameters}
+    drawn: dict[str, list[np.ndarray]] = {p.name: [] for p in [*parameters, *(i.parameter for i in inputs)]}
     bar = tqdm(total=iterations, desc="Monte Carlo", unit="it", disable=None if progress is None else not progress)
     try:
         for c in range(chunks):
@@ -144,6 +148,8 @@ def monte_carlo(target: LinearEngine | Study | str, iterations: int = 10_000, se
             n = stop - start
             rng = np.random.default_rng(seeds[2 * c])
             values = {p: d.sample(rng, n) for p, d in parameters.items()}
+            if estimate_rng is not None:
+                values.update(draw_estimated([inputs], n, estimate_rng)[0])
             for p, v in values.items():
                 drawn[p.name].append(v)
             draw = None
@@ -185,8 +191,11 @@ def paired_samples(studies: Sequence[Study | LinearEngine], iterations: int = 2_
     frame per study, rows = iterations, columns = method labels (method unit per FU)."""
     engines = [engine_for(study, methods, view) for study in studies]
     draws = shared_background_draws(engines, iterations, seed, dask)
+    # The estimated inputs (MFU, EcoLogits' range) share their quantiles across the studies too.
+    groups = [estimated_inputs(engine.study) for engine in engines]
+    values = draw_estimated(groups, iterations, np.random.default_rng(np.random.SeedSequence([seed, 16])))
     frames = []
-    for engine, draw in zip(engines, draws):
-        scores = engine.scores(background=draw)
+    for engine, draw, point in zip(engines, draws, values):
+        scores = engine.scores(point, background=draw)
         frames.append(pd.DataFrame(scores, columns=[method_label(m) for m in engine.methods]))
     return frames

@@ -484,9 +484,9 @@ class _Builder:
             mllca_stage="inference",
             mllca_stage_kind="inference",
             mllca_measured=inf.measured,
-            mllca_basis=("measured" if inf.measured else "estimated") + " energy per batch" if use.energy_kwh_per_batch is not None else "batch time x power",
+            mllca_basis=inf.basis,
             comment=(
-                f"{use.batch_seconds:g} s on {use.accelerators} accelerator(s), shared by {use.batch_size:g} "
+                f"{inf.seconds_per_batch:g} s on {inf.accelerators:g} accelerator(s), shared by {use.batch_size:g} "
                 f"concurrent queries. {use.source}"
             ).strip(),
         )
@@ -494,7 +494,7 @@ class _Builder:
         self.link(batch, self.it_energy(use.datacenter), inf.it_energy_kwh_per_batch, "IT energy per batch, kWh")
         self.records.append(StageRecord(
             "inference", "inference", batch_code, inf.accelerator_hours_per_batch, inf.it_energy_kwh_per_batch,
-            inf.measured, ("measured" if inf.measured else "estimated") + " energy per batch" if use.energy_kwh_per_batch is not None else "batch time x power", "functional unit",
+            inf.measured, inf.basis, "functional unit",
         ))
         if use.source:
             self.sources.add(use.source)

@@ -132,6 +132,14 @@ def stage_operation(stage: Stage, hardware: ResolvedHardware | None, pue: float 
 
     ``pue``: the stage's datacenter PUE, which turns a facility (metered) energy into IT energy.
     """
+    if stage.estimate is not None:
+        assert hardware is not None  # validated: an estimated stage names its hardware
+        from ..estimate.stages import estimate_stage
+
+        power = stage.power_w if stage.power_w is not None else hardware.accelerator_power_w
+        found = estimate_stage(stage.estimate, stage.kind.value, hardware.accelerator_code, power,
+                               hardware.host_power_per_accelerator_w)
+        return Operation(found.accelerator_hours, found.it_energy_kwh, False, found.basis)
     accelerator_hours = stage_accelerator_hours(stage, hardware)
     time = "accelerator-hours" if stage.accelerators is None else "accelerators x wall-clock hours"
     given = stage.energy_kwh
@@ -174,21 +182,31 @@ class Inference:
     idle_it_energy_kwh_per_idle_hour: float
     model_share_per_fu: float  # queries per FU / lifetime queries
     measured: bool
+    seconds_per_batch: float = float("nan")  # wall time of one batch on its accelerators
+    accelerators: float = 1.0  # accelerators one batch holds for that time
+    basis: str = ""  # how the batch's energy was obtained
 
 
 def inference(use: Use, hardware: ResolvedHardware, fu_queries: float) -> Inference:
     # Concurrency: a batch of B queries shares the replica for t seconds, so each query carries
     # t/B of device time; the FU carries (queries / B) batches.
-    hours_per_batch = use.batch_seconds / 3600.0
-    accelerator_hours = hours_per_batch * use.accelerators
-    if use.energy_kwh_per_batch is not None:
-        # An accelerator-only reading gets the host's draw, as power-based batches and idle hours do.
-        energy = use.energy_kwh_per_batch + host_energy_kwh(use, hardware, accelerator_hours)
+    if use.estimate is not None:  # EcoLogits' method: batch_size requests served together
+        from ..estimate.inference import batch_operation
+
+        seconds, accelerators, accelerator_hours, energy, basis = batch_operation(use.estimate, use.batch_size)
     else:
-        power = use.power_w if use.power_w is not None else hardware.accelerator_power_w
-        if power is None:
-            raise ValueError(f"use: no power_w and hardware {hardware.name!r} has none")
-        energy = accelerator_hours * (power + hardware.host_power_per_accelerator_w) / 1000.0
+        seconds, accelerators = use.batch_seconds, float(use.accelerators)
+        accelerator_hours = seconds / 3600.0 * use.accelerators
+        if use.energy_kwh_per_batch is not None:
+            # An accelerator-only reading gets the host's draw, as power-based batches and idle hours do.
+            energy = use.energy_kwh_per_batch + host_energy_kwh(use, hardware, accelerator_hours)
+            basis = ("estimated" if use.energy_estimated else "measured") + " energy per batch"
+        else:
+            power = use.power_w if use.power_w is not None else hardware.accelerator_power_w
+            if power is None:
+                raise ValueError(f"use: no power_w and hardware {hardware.name!r} has none")
+            energy = accelerator_hours * (power + hardware.host_power_per_accelerator_w) / 1000.0
+            basis = "batch time x power"
     batches = fu_queries / use.batch_size
     busy_hours = batches * accelerator_hours
     # idle_share is the share of provisioned accelerator time that serves no query.
@@ -202,6 +220,9 @@ def inference(use: Use, hardware: ResolvedHardware, fu_queries: float) -> Infere
         idle_it_energy_kwh_per_idle_hour=(idle_power + hardware.host_power_per_accelerator_w) / 1000.0,
         model_share_per_fu=fu_queries / use.total_queries,
         measured=use.energy_kwh_per_batch is not None and not use.energy_estimated,
+        seconds_per_batch=seconds,
+        accelerators=accelerators,
+        basis=basis,
     )
 
 

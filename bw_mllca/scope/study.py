@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from ..errors import StudyError
+from ..estimate.fields import StageEstimate, UseEstimate
 
 def _not_bool(value: Any) -> Any:
     # pydantic reads True as 1.0: in a study, `power_w = true` is a slip, not one watt.
@@ -319,11 +320,15 @@ class Stage(Strict):
     platform: Name | None = None
     every_days: PositiveFloat | None = None  # re-training cadence
     count: PositiveFloat | None = None  # re-training runs over the deployment
+    estimate: StageEstimate | None = None  # accelerator-hours and energy from model size, tokens and MFU
     source: str = ""
 
     @model_validator(mode="after")
     def _operation(self) -> Stage:
         times = [n for n in ("accelerator_hours", "node_hours", "accelerators") if getattr(self, n) is not None]
+        given = times + [n for n in ("energy_kwh", "facility_energy_kwh", "energy") if getattr(self, n) is not None]
+        if self.estimate is not None and given:
+            raise ValueError(f"estimate derives accelerator-hours and energy: give it or {' and '.join(given)}, not both")
         if len(times) > 1:
             raise ValueError(f"give one of accelerator_hours, node_hours or accelerators (x duration_hours), not {' and '.join(times)}")
         if self.accelerators is not None and self.duration_hours is None:
@@ -340,12 +345,12 @@ class Stage(Strict):
         if self.power_w is not None and energies:
             raise ValueError(f"power_w = {self.power_w:g} would be ignored next to {energies[0]}: the energy is "
                              "given; remove power_w (or the energy, to compute it from power x time)")
-        if not times and not energies:
+        if not times and not energies and self.estimate is None:
             raise ValueError("give accelerator_hours, node_hours, accelerators with duration_hours, energy_kwh, "
-                             "facility_energy_kwh or a measured energy log")
+                             "facility_energy_kwh, a measured energy log or an estimate")
         if self.hardware is None and (times or not energies or self.energy is not None):
             raise ValueError("hardware: required unless the stage gives only energy_kwh or facility_energy_kwh")
-        if not self.energy_includes_host and not times and self.energy is None:
+        if not self.energy_includes_host and not times and self.energy is None and self.estimate is None:
             raise ValueError("energy_includes_host = false adds the host's draw per accelerator-hour: give the "
                              "stage's accelerator time (accelerator_hours, node_hours or accelerators)")
         if self.model is not None and self.dataset is not None:
@@ -377,11 +382,16 @@ class Use(Strict):
     deployment_years: PositiveFloat | None = None
     idle_share: Annotated[float, NOT_BOOL, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
     idle_power_w: Annotated[float, NOT_BOOL, Field(ge=0, le=MAX_ACCELERATOR_POWER_W, allow_inf_nan=False)] | None = None
+    estimate: UseEstimate | None = None  # energy, latency and accelerators per request by EcoLogits' method
     source: str = ""
 
     @model_validator(mode="after")
     def _timing(self) -> Use:
-        if (self.seconds_per_batch is None) == (self.throughput_queries_per_s is None):
+        if self.estimate is not None and any(v is not None for v in (self.seconds_per_batch, self.throughput_queries_per_s, self.energy_kwh_per_batch)):
+            raise ValueError("estimate derives the batch's time and energy: give it or seconds_per_batch/throughput_queries_per_s/energy_kwh_per_batch, not both")
+        if self.estimate is not None and (self.accelerators != 1 or self.power_w is not None):
+            raise ValueError("estimate takes the GPUs and the energy from EcoLogits' method: remove accelerators and power_w")
+        if self.estimate is None and (self.seconds_per_batch is None) == (self.throughput_queries_per_s is None):
             raise ValueError("give exactly one of seconds_per_batch or throughput_queries_per_s")
         if self.lifetime_queries is None and (self.queries_per_day is None or self.deployment_years is None):
             raise ValueError("give lifetime_queries, or queries_per_day and deployment_years")

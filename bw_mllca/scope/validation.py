@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..catalog import Catalog, load_catalog
 from ..errors import StudyError
+from ..estimate.checks import stage_estimate_problems, use_estimate_problems
 from . import log_paths
 from .resolve import inference, resolve_datacenter, resolve_hardware, retraining_runs, stage_operation
 from .study import (
@@ -365,6 +366,8 @@ def _check_stages(parts: _Parts, catalog: Catalog, problems: list[Problem], note
                 outside = log_paths.outside_problem(stage.energy.log, parts.base_dir, parts.log_folders)
                 if outside:
                     problems.append((f"{path}.energy.log", stage.energy.log, outside))
+        if stage.estimate is not None and stage.hardware in parts.hardware:
+            problems.extend(stage_estimate_problems(path, stage.estimate, parts.hardware[stage.hardware].accelerator))
         given_energy = stage.energy_kwh is not None or stage.facility_energy_kwh is not None or stage.energy is not None
         if stage.hardware in parts.hardware and stage.hardware not in parts.unknown_codes and not given_energy and stage.power_w is None:
             if resolve_hardware(stage.hardware, parts.hardware[stage.hardware], catalog).accelerator_power_w is None:
@@ -379,6 +382,8 @@ def _check_use(parts: _Parts, catalog: Catalog, problems: list[Problem], notes: 
         return
     if use.hardware not in parts.hardware_names:
         problems.append(("use.hardware", use.hardware, "undefined hardware; " + _closest(use.hardware, parts.hardware_names)))
+    elif use.estimate is not None:
+        problems.extend(use_estimate_problems(use.estimate))
     elif use.hardware in parts.hardware and use.hardware not in parts.unknown_codes and use.energy_kwh_per_batch is None and use.power_w is None:
         if resolve_hardware(use.hardware, parts.hardware[use.hardware], catalog).accelerator_power_w is None:
             problems.append(("use.power_w", None, "required: the inference hardware has no catalog power"))
@@ -451,13 +456,16 @@ def _check_amounts(parts: _Parts, catalog: Catalog) -> list[Problem]:
             continue  # the datacenter is reported above
         if stage.energy_kwh is None and stage.facility_energy_kwh is None and stage.power_w is None and hw.accelerator_power_w is None:
             continue  # reported above
+        if stage.estimate is not None and stage_estimate_problems(f"stages.{index}", stage.estimate, hw.accelerator_code):
+            continue  # reported above
         operation = stage_operation(stage, hw, pue)
         check(f"stages.{index}", "accelerator-hours or IT energy", [operation.accelerator_hours, operation.it_energy_kwh])
         if stage.kind is StageKind.re_training and use is not None and (stage.count is not None or use.deployment_days is not None):
             check(f"stages.{index}", "re-training runs", [retraining_runs(stage, use)])
     if use is not None and parts.fu_queries is not None and use.hardware in resolved:
         hw = resolved[use.hardware]
-        if use.energy_kwh_per_batch is not None or use.power_w is not None or hw.accelerator_power_w is not None:
+        if (use.estimate is not None and not use_estimate_problems(use.estimate)) or (use.estimate is None and (
+                use.energy_kwh_per_batch is not None or use.power_w is not None or hw.accelerator_power_w is not None)):
             result = inference(use, hw, parts.fu_queries)
             check("use", "an amount per functional unit (batches, energy, idle hours or model share)", [
                 result.accelerator_hours_per_batch, result.it_energy_kwh_per_batch, result.batches_per_fu,

@@ -18,7 +18,9 @@ transport to the datacenter; end of life separately):
 - end of life: WEEE recycling and disposal per kg (cut-off: no credit for recovered material).
 
 Writes (all generated; edit the raw tables, then re-run): ``hardware_activities.csv``,
-``hardware_technosphere.csv``, ``hardware_biosphere.csv`` and the catalog ``hardware.csv``.
+``hardware_technosphere.csv``, ``hardware_biosphere.csv``, the catalog ``hardware.csv`` and
+``accelerator_throughput.csv`` (peak dense TFLOPS per precision of each catalog accelerator, from
+``raw/accelerator_throughput.csv``: what compute estimates divide FLOPs by).
 """
 
 from __future__ import annotations
@@ -434,6 +436,31 @@ def write(name: str, rows: list[dict], columns: list[str]) -> None:
         writer.writerows(rows)
 
 
+PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8")
+
+
+def throughput_rows(accelerators: list[dict]) -> list[dict]:
+    """Peak dense TFLOPS per (catalog accelerator, precision), checked against the catalog."""
+    names = {row["code"]: row["name"] for row in accelerators}
+    rows, seen = [], set()
+    for row in read("accelerator_throughput.csv"):
+        device, precision = row["device"], row["precision"]
+        if device not in names:
+            raise ValueError(f"raw/accelerator_throughput.csv: device {device!r} is not a catalog accelerator")
+        if precision not in PRECISIONS:
+            raise ValueError(f"raw/accelerator_throughput.csv: {device} precision {precision!r} not in {PRECISIONS}")
+        if (device, precision) in seen:
+            raise ValueError(f"raw/accelerator_throughput.csv: {device} {precision} given twice")
+        seen.add((device, precision))
+        tflops = float(row["peak_dense_tflops"])
+        if not tflops > 0:
+            raise ValueError(f"raw/accelerator_throughput.csv: {device} {precision} peak_dense_tflops = {tflops!r}")
+        rows.append({"code": device, "name": names[device], "precision": precision, "peak_dense_tflops": f"{tflops:g}",
+                     "unit": "TFLOPS (10^12 floating-point operations per second), dense, no sparsity",
+                     "source": row["source"], "year": row["year"], "notes": row["notes"]})
+    return rows
+
+
 def main() -> None:
     t = Tables()
     build_wafers(t)
@@ -453,6 +480,8 @@ def main() -> None:
         device["gwp_kg"] = f"{result[device['manufacture_activity']][IPCC_GWP100]:.6g}"
     write("hardware.csv", accelerators + servers, ["code", "name", "kind", "aliases", "power_w", "idle_w", "mass_kg", "accelerators_per_server",
                                                    "default_lifespan_years", "gwp_kg", "manufacture_activity", "end_of_life_activity", "memory", "dies", "source", "year", "notes"])
+    write("accelerator_throughput.csv", throughput_rows(accelerators),
+          ["code", "name", "precision", "peak_dense_tflops", "unit", "source", "year", "notes"])
     score_rows = [
         {"device": d["code"], "activity": activity, "method": " | ".join(m), "score": f"{result[activity][m]:.6g}",
          "source": "computed by inventories/scripts/build_hardware.py with bw2io's bundled ecoinvent 3.9 LCIA factors", "year": YEAR}
