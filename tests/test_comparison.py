@@ -8,7 +8,9 @@ import pytest
 
 from bw_mllca import NotComparable, Study, compare
 from bw_mllca.impact.engine import LinearEngine
-from bw_mllca.interpretation.comparison import check_comparable, compare_frames, functional_unit_fields, pareto_front
+from bw_mllca.interpretation.comparison import (
+    check_comparable, compare_frames, functional_unit_fields, pareto_front, probabilities, verdict,
+)
 from bw_mllca.interpretation.uncertainty import paired_samples
 from studies import catalog_study, merge
 
@@ -103,19 +105,25 @@ def test_comparability_reads_structured_fields_not_the_description(project):
     with pytest.raises(NotComparable, match="constraints"):
         check_comparable([_system("A"), Study.from_dict(in_ms)])
     fields = functional_unit_fields(_system("A").goal.functional_unit)
-    assert "description" not in fields and fields["queries"] == 1000 and fields["kind"] == "answered queries"
+    assert "description" not in fields and fields["queries"] == 1000 and fields["kind"] == "queries"
 
 
 def test_zero_against_zero_is_a_tie_and_differences_by_hand():
-    frame = pd.DataFrame({"view": "attributional", "method": ["ozone", "ozone", "gwp", "gwp"], "unit": "u",
-                          "stage": ["s", "s", "s", "s"], "score": [0.0, 0.0, 1.0, 2.0]})
+    """Equal scores are a tie (P(A<B) counts equal draws half), 0 against 0 included; a category
+    scored 0 throughout both systems has no data and is "not assessed" (NaN), not a tie or a win."""
+    assert verdict(0.0, 0.0) == "tie" and verdict(1.0, 1.0 + 1e-12) == "tie" and verdict(float("nan"), 0.0) == "not assessed"
+    assert probabilities(np.zeros(4), np.zeros(4)) == (0.5, 1.0)
+    frame = pd.DataFrame({"view": "attributional", "method": ["ozone", "ozone", "water", "water", "gwp", "gwp"],
+                          "category": ["ozone depletion"] * 2 + ["water"] * 2 + ["climate change"] * 2, "unit": "u",
+                          "stage": "s", "score": [0.0, 0.0, 0.5, 0.5, 1.0, 2.0]})
     a, b = _system("zero A"), _system("zero B")
-    # A: ozone 0, gwp 3; B: ozone 0, gwp 6 -- and sampled draws: ozone always 0, gwp A < B in 3 of 4 draws
-    frames = [frame, frame.assign(score=frame.score * 2)]
-    samples = [pd.DataFrame({"ozone": [0.0] * 4, "gwp": [1.0, 2.0, 3.0, 4.0]}),
-               pd.DataFrame({"ozone": [0.0] * 4, "gwp": [2.0, 3.0, 4.0, 3.5]})]
+    # A: ozone 0, water 1, gwp 3; B: ozone 0, water 1, gwp 6 -- draws: water always equal, gwp A < B in 3 of 4
+    frames = [frame, frame.assign(score=frame.score.where(frame.method != "gwp", frame.score * 2))]
+    samples = [pd.DataFrame({"ozone": [0.0] * 4, "water": [1.0] * 4, "gwp": [1.0, 2.0, 3.0, 4.0]}),
+               pd.DataFrame({"ozone": [0.0] * 4, "water": [1.0] * 4, "gwp": [2.0, 3.0, 4.0, 3.5]})]
     differences = compare_frames([a, b], frames, samples=samples).differences.set_index("method")
-    assert differences.loc["ozone", "verdict"] == "tie" and np.isnan(differences.loc["ozone", "B / A"])
-    assert differences.loc["ozone", "P(A < B)"] == 0.5 and differences.loc["ozone", "P(A = B)"] == 1.0
+    assert differences.loc["ozone", "verdict"] == "not assessed" and np.isnan(differences.loc["ozone", "P(A < B)"])
+    assert differences.loc["water", "verdict"] == "tie" and differences.loc["water", "B / A"] == 1.0
+    assert differences.loc["water", "P(A < B)"] == 0.5 and differences.loc["water", "P(A = B)"] == 1.0
     assert differences.loc["gwp", "verdict"] == "A lower" and differences.loc["gwp", "B / A"] == 2.0
     assert differences.loc["gwp", "P(A < B)"] == 0.75 and differences.loc["gwp", "P(A = B)"] == 0.0

@@ -41,12 +41,11 @@ class Comparison:
 def functional_unit_fields(fu: FunctionalUnit) -> dict[str, Any]:
     """The structured fields that decide comparability, by the study-file path that sets them.
 
-    Every field of the functional unit is compared except its free-text ``description``; what a
-    functional unit counts (``kind``, default answered queries) and its ``unit`` are read where the
-    schema has them, so new structured fields join the comparison without changes here.
+    Every field of the functional unit is compared except its free-text ``description``: what it
+    counts (``kind``: answered queries or one trained model), how many, and its constraints, so new
+    structured fields join the comparison without changes here.
     """
     fields = {name: getattr(fu, name) for name in type(fu).model_fields if name not in ("description", "constraints")}
-    fields.setdefault("kind", "answered queries")
     fields["constraints"] = frozenset(
         (c.metric.casefold(), c.operator, float(c.value), c.unit.strip().casefold()) for c in fu.constraints)
     return fields
