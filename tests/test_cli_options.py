@@ -61,8 +61,8 @@ def test_methods_chosen_after_the_command_and_sweep_in_the_lcia_long_format(chos
               repr(lifetime), repr(2 * lifetime), "--points", "2", "--method", IPCC_GWP, "--method", "gwp100",
               "--project", "chosen", "--out", str(sweep_csv)])
     sweep = pd.read_csv(sweep_csv)
-    # lcia.csv's columns, less stage/stage_kind/component, plus the parameter and its value.
-    lcia_columns = [c for c in lcia.columns if c not in ("stage", "stage_kind", "component", "score")]
+    # lcia.csv's columns, less stage/stage_kind/component and the not-assessed note, plus the parameter and its value.
+    lcia_columns = [c for c in lcia.columns if c not in ("stage", "stage_kind", "component", "score", "note")]
     assert list(sweep.columns) == [*lcia_columns, "parameter", "parameter_unit", "parameter_value", "score"]
     assert set(sweep.method) == {TRACI_GWP, IPCC_GWP} and set(sweep.view) == {"attributional", "consumer"}
     assert set(sweep.parameter) == {"lifetime queries"} and set(sweep.parameter_unit) == {"queries"}

@@ -92,7 +92,7 @@ def test_a_build_is_quiet_unless_brightway_output_is_asked_for(project, capfd):
         loud = logging.getLogger("bw_mllca.brightway")
         loud.setLevel(logging.DEBUG)
         try:
-            bw_mllca.build(bw_mllca.Study.from_dict(minimal_study("manners quiet build", use={"power_w": 300})))
+            bw_mllca.build(bw_mllca.Study.from_dict(minimal_study("manners quiet build", use={"energy_kwh_per_batch": 0.0006})))
         finally:
             loud.setLevel(logging.NOTSET)
         assert "it/s" in capfd.readouterr().err  # the same write, with Brightway's own bar

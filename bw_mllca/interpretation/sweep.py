@@ -7,25 +7,27 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..impact.calculate import VIEWS, method_label
+from ..impact.calculate import method_label
 from ..impact.engine import LinearEngine, Parameter
+from ..impact.provenance import with_method_origin
 from ..impact.system import Method, StudySystem
 from ..scope.study import Study
 
-SWEEP_COLUMNS = ["view", "method", "category", "indicator", "unit", "parameter", "parameter_unit", "parameter_value",
+SWEEP_COLUMNS = ["view", "method", "method_origin", "category", "indicator", "unit", "parameter", "parameter_unit", "parameter_value",
                  "score"]
 
 
 def sweep_frame(study: Study, parameter: Parameter, values: Sequence[float] | np.ndarray,
                 methods: Sequence[Method] | None = None, system: StudySystem | None = None,
-                views: Sequence[str] = VIEWS) -> pd.DataFrame:
+                views: Sequence[str] | None = None) -> pd.DataFrame:
     """Score per FU at each value of ``parameter``, one row per view, method and value
     (``SWEEP_COLUMNS``; ``score`` in the method's ``unit`` per FU, as in ``lcia.csv`` summed over
     stages and components). ``methods``: default TRACI v2.1 and water; ``system``: the study's
-    factorized system if the caller has one (it fixes the methods)."""
+    factorized system if the caller has one (it fixes the methods); ``views``: default the study's own
+    (attributional and consumer, or training for a trained-model unit)."""
     values = np.asarray(values, dtype=float)
     frames = []
-    for view in views:
+    for view in views if views is not None else study.views:
         engine = LinearEngine(study, methods=methods, view=view, system=system)
         system = engine.system  # the second view reuses the first one's factorization
         scores = engine.scores({parameter: values})  # (points, methods)
@@ -41,4 +43,4 @@ def sweep_frame(study: Study, parameter: Parameter, values: Sequence[float] | np
                 "parameter_value": values,
                 "score": scores[:, m],
             }))
-    return pd.concat(frames, ignore_index=True)[SWEEP_COLUMNS]
+    return with_method_origin(pd.concat(frames, ignore_index=True))[SWEEP_COLUMNS]
