@@ -13,8 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..scope.resolve import resolve_datacenter
 from ..scope.study import Study
+from ..interpretation.uncertainty_scope import SCOPE_FULL
+from ..scope.resolve import resolve_datacenter
+from .card_categories import category_markdown, category_rows
 from .files import inside
 
 GWP_KEY = "GWP100"
@@ -74,8 +76,12 @@ def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame
             for name, dc in study.datacenters.items()
         },
         "excluded_stages": {e.stage: e.reason for e in study.scope.excluded},
+        "categories_per_fu": category_rows(frame, uncertainty),
     }
     if uncertainty is not None and len(uncertainty):
+        if "scope" in uncertainty:  # quote the interval over background and foreground parameters
+            uncertainty = uncertainty[uncertainty["scope"] == SCOPE_FULL]
+            card["uncertainty_scope"] = SCOPE_FULL
         row = uncertainty[uncertainty["method"].str.contains(GWP_KEY, regex=False)]
         if len(row):
             card["uncertainty_per_fu"] = {k: float(row.iloc[0][k]) for k in ("p5", "p50", "p95") if k in row}
@@ -102,7 +108,9 @@ def model_card_markdown(card: dict[str, Any]) -> str:
     ]
     if "uncertainty_per_fu" in card:
         u = card["uncertainty_per_fu"]
-        lines.append(f"| 90 % interval (Monte Carlo) | {u.get('p5', float('nan')):.4g} - {u.get('p95', float('nan')):.4g} {unit} |")
+        lines.append(f"| 90 % interval (Monte Carlo, {card.get('uncertainty_scope', 'background')}) | "
+                     f"{u.get('p5', float('nan')):.4g} - {u.get('p95', float('nan')):.4g} {unit} |")
+    lines += category_markdown(card.get("categories_per_fu", []))
     life = card["lifetime_use_assumption"]
     lines += [
         "",
