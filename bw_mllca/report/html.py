@@ -32,7 +32,9 @@ th { background: #f3f3f3; }
 figure { margin: 1em 0 2em; } figure img { max-width: 100%; height: auto; }
 figcaption { font-size: 0.85em; color: #555; }
 nav ul { columns: 3; font-size: 0.9em; }
+.table { overflow-x: auto; max-width: 100%; }
 .scroll { max-height: 32em; overflow: auto; }
+td { max-width: 36em; overflow-wrap: anywhere; }
 pre.card { white-space: pre-wrap; background: #fafafa; border: 1px solid #eee; padding: 0.8em; font-size: 0.85em; }
 """
 
@@ -63,7 +65,8 @@ def table_html(table: pd.DataFrame, table_id: str, scroll: bool = False) -> str:
     style = "".join(f"#{table_id} td:nth-child({i}) {{ text-align: right; font-variant-numeric: tabular-nums; }}"
                     for i in numeric)
     body = (f"<style>{style}</style>" if style else "") + body
-    return f'<div class="scroll">{body}</div>' if scroll else body
+    # a wide table scrolls inside its box instead of widening the page
+    return f'<div class="table{" scroll" if scroll else ""}">{body}</div>'
 
 
 def _section(title: str, anchor: str, content: str, note: str = "") -> str:

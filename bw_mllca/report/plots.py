@@ -163,7 +163,7 @@ def amortization_all_figure(curves: pd.DataFrame, ax: Axes | None = None) -> Fig
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("lifetime queries (queries)")
-    ax.set_ylabel("score per FU relative to the study's lifetime queries (ratio, 1 = the study)")
+    ax.set_ylabel(_wrap("score per FU relative to the study's lifetime queries (ratio, 1 = the study)", 45))
     ax.set_title("Amortization over lifetime use, every category")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
