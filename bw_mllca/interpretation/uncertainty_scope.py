@@ -3,7 +3,9 @@
 The background-only run draws the public background's exchanges from their stats_arrays
 distributions. The full run draws, in the same iterations, the study's own uncertain parameters:
 hardware lifespan, utilization, PUE, WUE and training energy, each uniform over its default
-sensitivity range (``sensitivity.default_range``). Lifetime queries and the grid region are
+sensitivity range (``sensitivity.default_range``). WUE is drawn only where the study's own WUE is
+above 0: a study that states no on-site water (0) keeps it, and the fast engine can only fit its
+law from a non-zero base (otherwise it would rebuild the foreground at every draw). Lifetime queries and the grid region are
 scenario choices, not measurement uncertainty: they stay in the sensitivity table, not in the
 interval. The model card quotes the full interval.
 """
@@ -13,13 +15,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..errors import StudyError
 from ..impact.engine import LinearEngine, Parameter
 from . import parameters as P
 from .sensitivity import default_range
-from .uncertainty import Distribution, monte_carlo, uniform
+from .uncertainty import Distribution, MonteCarloResult, uniform
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,9 @@ def foreground_distributions(engine: LinearEngine) -> dict[Parameter, Distributi
             low, high = default_range(parameter, engine.study)
         except StudyError as error:
             logger.info("Monte Carlo: %s left out (%s)", parameter.name, error)
+            continue
+        if parameter.name == "WUE" and not float(parameter.base(engine.study)) > 0.0:
+            logger.info("Monte Carlo: WUE left out (the study's WUE is 0)")
             continue
         if float(high) > float(low):
             out[parameter] = uniform(float(low), float(high))
@@ -56,13 +62,21 @@ class UncertaintyScope:
 
 
 def uncertainty_scope(engine: LinearEngine, iterations: int, seed: int = 0, dask=None) -> UncertaintyScope:
-    """Monte Carlo of ``engine``'s study twice with the same seed: background only, then background
-    and the foreground parameters of ``foreground_distributions``."""
+    """Monte Carlo of ``engine``'s study on one background draw (``iterations`` points), evaluated
+    twice: background only, then with the foreground parameters of ``foreground_distributions``
+    drawn too (common random numbers: the full run differs only by the parameters)."""
     distributions = foreground_distributions(engine)
-    background = monte_carlo(engine, iterations=iterations, seed=seed, progress=None, dask=dask).summary()
-    full = monte_carlo(engine, iterations=iterations, seed=seed, parameters=distributions, progress=None,
-                       dask=dask).summary()
-    summary = pd.concat([background.assign(scope=SCOPE_BACKGROUND), full.assign(scope=SCOPE_FULL)], ignore_index=True)
+    background_seed, parameter_seed = np.random.SeedSequence(seed).spawn(2)
+    rng = np.random.default_rng(parameter_seed)
+    values = {p: d.sample(rng, iterations) for p, d in distributions.items()}
+    draw = engine.draw_background(iterations, int(background_seed.generate_state(1)[0]),
+                                  gateways=engine.gateway_keys(values), dask=dask)
+    deterministic = engine.scores()[0]
+    background = MonteCarloResult(engine.methods, engine.units, engine.scores(background=draw), deterministic, seed)
+    full = MonteCarloResult(engine.methods, engine.units, engine.scores(values, background=draw), deterministic, seed,
+                            {p.name: v for p, v in values.items()})
+    summary = pd.concat([background.summary().assign(scope=SCOPE_BACKGROUND), full.summary().assign(scope=SCOPE_FULL)],
+                        ignore_index=True)
     summary = summary[["scope", *[c for c in summary.columns if c != "scope"]]]
     model = engine.background_model()
     entries = int(model.t_mask.sum() + model.b_mask.sum())

@@ -42,7 +42,8 @@ pre.card { white-space: pre-wrap; background: #fafafa; border: 1px solid #eee; p
 def figure_data_uri(figure: Figure) -> str:
     """The figure as an SVG data URI (base64)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    # no bbox_inches="tight" (a second full draw): the figures' constrained layout keeps them inside
+    figure.savefig(buffer, format="svg")
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
