@@ -1,4 +1,5 @@
-"""Inventories out in bw2io's Excel format and back into a fresh project give the same scores."""
+"""Inventories out in bw2io's Excel format and back into a fresh project give the same scores; a
+plain bw2io ExcelImporter links the workbook by itself."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from bw_mllca import Study, build, setup_project
 from bw_mllca.data_files import examples_dir
 from bw_mllca.impact.methods import TRACI
-from bw_mllca.report.inventory_excel import export_inventory, import_inventory
+from bw_mllca.report.inventory_excel import export_inventory, import_inventory, sheet_name
 from studies import minimal_study
 
 
@@ -49,12 +50,41 @@ def test_excel_round_trip_gives_the_same_lcia_scores(project, empty_project, tmp
     assert database in texts
     if database.startswith("mllca study: =HYPERLINK"):
         assert "=1+1" in texts and "=SUM(A1:A9)" in texts
+    # The sheet is named for the database, cut at a word (Excel allows 31 characters).
+    title = workbook.sheetnames[0]
+    assert len(title) <= 31 and database.replace(":", "-").startswith(title)
+    assert database.replace(":", "-")[len(title)] == " "
+    # Goal and scope travel with the inventory, on a sheet bw2io's importer skips.
+    scope = workbook["Goal and scope"]
+    assert scope["A1"].value == "skip"
+    items = {row[0].value: row[1].value for row in scope.iter_rows(min_row=2)}
+    assert items["functional_unit"] == study.goal.functional_unit.description
+    assert items["approach"] == "attributional"
+    # Every exchange row names its input's database and reference product.
+    sheet = workbook[title]
+    header = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "name" and "database" in row)
+    assert {"database", "reference product", "input"} <= set(header)
 
     bd.projects.set_current(empty_project)
     setup_project(empty_project)
+    from bw2io import ExcelImporter
+
+    plain = ExcelImporter(str(path))  # no match_database: the default strategies link everything
+    plain.apply_strategies(verbose=False)
+    assert not list(plain.unlinked)
     imported = import_inventory(path)
     assert imported == database
     after = _scores(imported)
     for method, score in before.items():
         assert after[method] == pytest.approx(score, rel=1e-9, abs=1e-30), method
     bd.projects.set_current(project)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("mllca study: OLMo 2 7B chat assistant", "mllca study- OLMo 2 7B chat"),
+    ("short name", "short name"),
+    ("a" * 40, "a" * 31),  # one word longer than a sheet name: cut where it must be
+    ("study [v2] / run?*", "study -v2- - run--"),
+])
+def test_sheet_name_is_cut_at_a_word(name, expected):
+    assert sheet_name(name) == expected

@@ -56,8 +56,3 @@ def with_method_origin(frame: pd.DataFrame) -> pd.DataFrame:
     out.insert(list(out.columns).index("method") + 1, ORIGIN_COLUMN, out["method"].map(found))
     return out
 
-
-def methods_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per method of ``frame``: method, unit and origin (the workbook's 'LCIA methods')."""
-    table = with_method_origin(frame)[["method", "unit", ORIGIN_COLUMN]].drop_duplicates("method")
-    return table.reset_index(drop=True)

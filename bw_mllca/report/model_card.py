@@ -14,12 +14,14 @@ from typing import Any
 
 import pandas as pd
 
+from ..impact.provenance import ORIGIN_COLUMN, USER_METHOD, origins
 from ..impact.system import EMBODIED_COMPONENTS
 from ..interpretation.assessed import not_assessed
-from ..impact.provenance import ORIGIN_COLUMN, USER_METHOD, origins
+from ..interpretation.uncertainty_scope import SCOPE_FULL
 from ..scope.linking import describe_link
 from ..scope.resolve import resolve_datacenter
 from ..scope.study import Study
+from .card_categories import category_markdown, category_rows
 from .files import inside
 from .markdown import cell
 from .writing import output_file
@@ -76,6 +78,7 @@ def training_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFr
         },
         "stage_contributions_per_fu": {s: float(v) for s, v in gwp.groupby("stage", sort=False)["score"].sum().items()},
         **_common(study, frame, "training", notes),
+        "categories_per_fu": category_rows(frame, uncertainty),
     }
     _add_uncertainty(card, uncertainty)
     return card
@@ -83,6 +86,9 @@ def training_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFr
 
 def _add_uncertainty(card: dict[str, Any], uncertainty: pd.DataFrame | None) -> None:
     if uncertainty is not None and len(uncertainty):
+        if "scope" in uncertainty:  # quote the interval over background and foreground parameters
+            uncertainty = uncertainty[uncertainty["scope"] == SCOPE_FULL]
+            card["uncertainty_scope"] = SCOPE_FULL
         row = uncertainty[uncertainty["method"].str.contains(GWP_KEY, regex=False)]
         if len(row):
             card["uncertainty_per_fu"] = {k: float(row.iloc[0][k]) for k in ("p5", "p50", "p95") if k in row}
@@ -140,6 +146,7 @@ def model_card_data(study: Study, frame: pd.DataFrame, uncertainty: pd.DataFrame
         },
         "stage_contributions_per_fu": {stage: float(score) for stage, score in stages.items()},
         **_common(study, frame, "attributional", notes),
+        "categories_per_fu": category_rows(frame, uncertainty),
     }
     _add_uncertainty(card, uncertainty)
     return card
@@ -183,9 +190,11 @@ def training_card_markdown(card: dict[str, Any]) -> str:
     lines += [f"| {component} | {value:.4g} {unit} |" for component, value in per["by_component"].items() if value != 0.0]
     if "uncertainty_per_fu" in card:
         u = card["uncertainty_per_fu"]
-        lines.append(f"| 90 % interval (Monte Carlo) | {u.get('p5', float('nan')):.4g} - {u.get('p95', float('nan')):.4g} {unit} |")
+        lines.append(f"| 90 % interval (Monte Carlo, {card.get('uncertainty_scope', 'background')}) | "
+                     f"{u.get('p5', float('nan')):.4g} - {u.get('p95', float('nan')):.4g} {unit} |")
     lines += ["", "| stage | " + unit + " |", "| --- | --- |"]
     lines += [f"| {cell(stage)} | {value:.4g} |" for stage, value in card["stage_contributions_per_fu"].items()]
+    lines += category_markdown(card.get("categories_per_fu", []))
     return "\n".join(lines + _footer(card)) + "\n"
 
 
@@ -215,7 +224,9 @@ def model_card_markdown(card: dict[str, Any]) -> str:
     ]
     if "uncertainty_per_fu" in card:
         u = card["uncertainty_per_fu"]
-        lines.append(f"| 90 % interval (Monte Carlo) | {u.get('p5', float('nan')):.4g} - {u.get('p95', float('nan')):.4g} {unit} |")
+        lines.append(f"| 90 % interval (Monte Carlo, {card.get('uncertainty_scope', 'background')}) | "
+                     f"{u.get('p5', float('nan')):.4g} - {u.get('p95', float('nan')):.4g} {unit} |")
+    lines += category_markdown(card.get("categories_per_fu", []))
     life = card["lifetime_use_assumption"]
     lines += [
         "",

@@ -8,27 +8,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..impact.calculate import method_label, system_for
 from ..impact.engine import LinearEngine
-from ..impact.provenance import methods_table, with_method_origin
+from ..impact.provenance import with_method_origin
 from ..impact.system import StudySystem
 from ..interpretation.amortization import amortization_curve, break_even
 from ..interpretation.completeness import completeness
 from ..interpretation.contribution import dominance_table, significant_issues
+from ..interpretation.embodied_range import embodied_range
 from ..interpretation.sensitivity import tornado
-from ..interpretation.uncertainty import monte_carlo
-from ..scope.linking import linked_activities_table, study_links
-from ..scope.study import Study
 from ..interpretation.assessed import mark_not_assessed
 from ..interpretation.study_warnings import warnings_table
+from ..interpretation.uncertainty_scope import SCOPE_FULL, uncertainty_scope
+from ..scope.linking import linked_activities_table, study_links
+from ..scope.study import Study
+from .card_categories import category_rows
 from .files import inside, safe_frame, safe_output_dir
+from .figures import run_figures
+from .html import write_report_html
 from .model_card import write_model_card
+from .report_tables import report_tables
 from .steps import NOTE_COLUMNS, RunNotes, tornado_notes
-from .workbook import write_results_workbook
+from .workbook import goal_and_scope_table, lcia_table, write_results_workbook
 from .writing import output_file
 
-GWP_KEY = "GWP100"
 TORNADO_COLUMNS = ["parameter", "low_value", "high_value", "method", "unit", "base_score", "low_score", "high_score",
                    "swing", "note"]
+UNCERTAINTY_COLUMNS = ["scope", "method", "unit", "deterministic", "mean", "sd"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,13 @@ class Interpretation:
     completeness: pd.DataFrame
     estimated_share: pd.DataFrame
     notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NOTE_COLUMNS))  # left out or narrowed, and why
+    uncertainty_statement: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def full_interval(self) -> pd.DataFrame:
+        """The Monte Carlo summary over background and foreground parameters (the model card's)."""
+        if "scope" not in self.uncertainty:
+            return self.uncertainty
+        return self.uncertainty[self.uncertainty["scope"] == SCOPE_FULL].drop(columns="scope")
 
 
 def interpret(study: Study, frame: pd.DataFrame, iterations: int = 10_000, seed: int = 0,
@@ -55,13 +68,15 @@ def interpret(study: Study, frame: pd.DataFrame, iterations: int = 10_000, seed:
     notes = RunNotes()
     view = study.views[0]
     engine = LinearEngine(study, system=system, view=view)
-    empty_uncertainty = ["method", "unit", "deterministic", "mean", "sd"]
+    labels = [method_label(m) for m in engine.methods]
     done = notes.attempt("completeness", lambda: completeness(study, frame, view=view))
     sensitivity = notes.attempt("sensitivity", lambda: tornado(engine), TORNADO_COLUMNS)
     tornado_notes(notes, sensitivity)
-    uncertainty = (notes.attempt("uncertainty", lambda: monte_carlo(engine, iterations=iterations, seed=seed, progress=None,
-                                                                    dask=dask).summary(), empty_uncertainty)
-                   if iterations > 0 else pd.DataFrame(columns=empty_uncertainty))
+    embodied = notes.attempt("embodied range", lambda: embodied_range(frame[frame["method"].isin(labels)], study, view),
+                             TORNADO_COLUMNS)
+    # Two Monte Carlo runs on the same seed: background only, then with the foreground parameters.
+    scope = notes.attempt_any("uncertainty", lambda: uncertainty_scope(engine, iterations, seed, dask)) if iterations > 0 else None
+    uncertainty = scope.summary if scope is not None else pd.DataFrame(columns=UNCERTAINTY_COLUMNS)
     if study.use is not None:
         lifetime = study.use.total_queries
         sweep = np.logspace(np.log10(lifetime) - 2, np.log10(lifetime) + 2, 81)
@@ -74,29 +89,27 @@ def interpret(study: Study, frame: pd.DataFrame, iterations: int = 10_000, seed:
         dominance=notes.attempt("dominant stages", lambda: dominance_table(frame, view)),
         break_even=even,
         amortization=amortization,
-        tornado=sensitivity,
+        tornado=pd.concat([t for t in (sensitivity, embodied) if len(t)] or [sensitivity], ignore_index=True),
         uncertainty=uncertainty,
         completeness=done.stages if not isinstance(done, pd.DataFrame) else done,
         estimated_share=done.estimated_share if not isinstance(done, pd.DataFrame) else done,
         notes=notes.table(),
+        uncertainty_statement=scope.statement if scope is not None else pd.DataFrame(),
     )
-
-
-def _value(value) -> str:
-    return f"{value:.3g}" if isinstance(value, (int, float, np.number)) else str(value)
-
-
-def _gwp(table: pd.DataFrame) -> pd.DataFrame:
-    return table[table["method"].str.contains(GWP_KEY, regex=False)]
 
 
 def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: int = 10_000, seed: int = 0,
                       system: StudySystem | None = None, plots_too: bool = False, dask=None) -> list[Path]:
-    """lcia.csv, results.xlsx, model_card.md/.json and, only with ``plots_too``, the plots (PNG and
-    SVG) of one study (off by default: matplotlib's import and rendering are most of a run's time)."""
+    """lcia.csv, results.xlsx, model_card.md/.json, report.html (every table and figure inline)
+    and, only with ``plots_too``, the figures as PNG and SVG files too."""
     out = safe_output_dir(out)
+    system = system or system_for(study)
     found = interpret(study, frame, iterations, seed, system, dask)
     frame = with_method_origin(frame)  # which method each score used: bw_mllca's or the user's
+    # The report's own steps, like the interpretation's, never stop the run: left out with a note.
+    report_notes = RunNotes(list(found.notes.itertuples(index=False, name=None)))
+    tables = report_notes.attempt_any("report tables", lambda: report_tables(study, system, found.estimated_share))
+    figures = report_notes.attempt_any("figures", lambda: run_figures(frame, found)) or {}
     written = [inside(out, "lcia.csv")]
     with output_file(written[0]) as path:  # a full disk leaves no truncated file
         safe_frame(mark_not_assessed(frame)).to_csv(path, index=False)  # CSV has no cell types: prefix formula-like text
@@ -106,29 +119,29 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
         **({"Break-even": found.break_even} if study.use is not None else {}),
         "Sensitivity": found.tornado,
         f"Uncertainty ({iterations} MC)": found.uncertainty,
+        "Uncertainty statement": found.uncertainty_statement,
         "Completeness": found.completeness,
         "Estimated share": found.estimated_share,
         **({"Warnings": warnings} if len(warnings := warnings_table(study)) else {}),
-        "LCIA methods": methods_table(frame),
-        "Interpretation notes": found.notes,
+        "Interpretation notes": report_notes.table(),
+        **(tables.sheets() if tables is not None else {}),
     }
     if study_links(study):
         sheets["Linked activities"] = linked_activities_table(study)
     with output_file(inside(out, "results.xlsx")) as path:
         written.append(write_results_workbook(path, study, frame, sheets))
-    written += write_model_card(study, frame, out, found.uncertainty, notes=RunNotes(list(found.notes.itertuples(index=False, name=None))).lines())
-    if not plots_too:
-        return written
-    from . import plots  # matplotlib: imported only when plots are written
+    written += write_model_card(study, frame, out, found.uncertainty, notes=report_notes.lines())  # quotes the full interval
+    card = inside(out, "model_card.md").read_text(encoding="utf-8")
+    per_category = pd.DataFrame(category_rows(frame, found.uncertainty))
+    html_sections = {"Goal and scope": (goal_and_scope_table(study), ""),
+                     "LCIA results per FU (every category, every view)": (per_category, ""),
+                     "LCIA by stage": (lcia_table(frame), "")}
+    html_sections.update({title: (table, "") for title, table in sheets.items()})
+    with output_file(inside(out, "report.html")) as path:
+        written.append(write_report_html(path, study, html_sections, figures, card))
+    if plots_too:
+        from .plots import save_figure
 
-    written += plots.stage_bars(frame, out, view=study.views[0])
-    curve = _gwp(found.amortization).rename(columns={"use_per_fu": "inference"})
-    point = _gwp(found.break_even)
-    if len(curve):
-        unit = curve["unit"].iloc[0]
-        written += plots.amortization_curve(curve, out, float(point["break_even_queries"].iloc[0]) if len(point) else None, unit)
-    swing = _gwp(found.tornado.dropna(subset=["swing"])).rename(columns={"low_score": "score_low", "high_score": "score_high"})
-    if len(swing):
-        labels = [f"{p} ({_value(lo)} - {_value(hi)})" for p, lo, hi in zip(swing["parameter"], swing["low_value"], swing["high_value"])]
-        written += plots.tornado(swing.assign(parameter=labels), out, float(swing["base_score"].iloc[0]), swing["unit"].iloc[0])
+        for stem, figure in figures.items():
+            written += save_figure(figure, out, stem)
     return written

@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pandas as pd
 
 logger = logging.getLogger(__name__)
 
 NOTE_COLUMNS = ["step", "subject", "note"]
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -30,6 +33,11 @@ class RunNotes:
 
     def attempt(self, step: str, compute: Callable[[], pd.DataFrame], columns: Sequence[str] = ()) -> pd.DataFrame:
         """``compute()``, or an empty table with ``columns`` if it raises (the reason is noted and logged)."""
+        found = self.attempt_any(step, compute)
+        return pd.DataFrame(columns=list(columns)) if found is None else found
+
+    def attempt_any(self, step: str, compute: Callable[[], T]) -> T | None:
+        """``compute()``, or None if it raises (the reason is noted and logged)."""
         try:
             return compute()
         except MemoryError:
@@ -39,7 +47,7 @@ class RunNotes:
             logger.debug("interpretation step %r failed", step, exc_info=True)
         logger.warning("%s: left out of the results: %s", step, reason)
         self.add(step, "(whole step)", f"left out: {reason}")
-        return pd.DataFrame(columns=list(columns))
+        return None
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=NOTE_COLUMNS)

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from ..interpretation.assessed import mark_not_assessed, not_assessed, not_assessed_table
 from ..scope.study import Study
+from .cells import number_format, split_method_column
 from .files import write_text_cell
 
 HEADER_FONT = Font(bold=True)
@@ -32,7 +33,7 @@ def write_value(ws, row: int, column: int, value: Any):
     cell = ws.cell(row=row, column=column)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return cell
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (bool, int, float)):  # a bool stays a boolean cell, not the text "True"
         cell.value = value
         return cell
     return write_text_cell(ws, row, column, str(value))
@@ -47,6 +48,10 @@ def write_table(ws, table: pd.DataFrame, start_row: int = 1) -> None:
         for j, value in enumerate(record, start=1):
             write_value(ws, i, j, value.item() if hasattr(value, "item") else value)
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
+    for j, name in enumerate(columns, start=1):
+        fmt = number_format(name, table.iloc[:, j - 1])
+        for i in range(start_row + 1, start_row + 1 + len(table)) if fmt else ():
+            ws.cell(row=i, column=j).number_format = fmt
     for j, name in enumerate(columns, start=1):
         values = [name, *(str(v) for v in table.iloc[:, j - 1].head(200))]
         ws.column_dimensions[get_column_letter(j)].width = min(MAX_COLUMN_WIDTH, max(len(v) for v in values) + 2)
@@ -132,6 +137,6 @@ def write_results_workbook(
         ws = workbook.active if first else workbook.create_sheet()
         first = False
         ws.title = title[:31]
-        write_table(ws, table.reset_index(drop=True))
+        write_table(ws, split_method_column(table.reset_index(drop=True)))
     workbook.save(path)
     return path
