@@ -159,7 +159,7 @@ def test_run_writes_everything_when_a_step_fails(users_grids, bw_dir, tmp_path, 
         "field": "datacenters.train.electricity_activity", "database": USERS, "code": "br", "name": "electricity, at meter",
         "location": "BR", "unit": "kilowatt hour", "stands for": "one kWh of electricity at the datacenter meter",
         "linked units per study unit": 1.0}]
-    sensitivity = pd.DataFrame(list(workbook["Sensitivity"].values)[1:], columns=list(workbook["Sensitivity"].values)[0])
+    sensitivity = _sensitivity_sheet(out / "results.xlsx")
     assert np.allclose(sensitivity["base_score"][sensitivity["method"] == GWP], total, rtol=1e-9)
     card = json.loads((out / "model_card.json").read_text())
     assert card["per_fu"]["total_attributional"] == pytest.approx(total, rel=1e-9)
@@ -176,9 +176,16 @@ def test_run_exits_zero_on_each_example(project, bw_dir, tmp_path, example):
     notes = pd.read_excel(tmp_path / "out" / "results.xlsx", sheet_name="Interpretation notes")
     assert not notes["step"].eq("uncertainty").any()  # nothing left out on the examples
     frame = pd.read_csv(tmp_path / "out" / "lcia.csv")
-    sensitivity = pd.read_excel(tmp_path / "out" / "results.xlsx", sheet_name="Sensitivity")
+    sensitivity = _sensitivity_sheet(tmp_path / "out" / "results.xlsx")
     base = sensitivity[sensitivity.method == GWP].base_score
     assert np.allclose(base, frame[(frame.view == "attributional") & (frame.method == GWP)].score.sum(), rtol=1e-9)
+
+
+def _sensitivity_sheet(path) -> pd.DataFrame:
+    """The workbook's Sensitivity sheet, with the method label rebuilt from its three columns."""
+    table = pd.read_excel(path, sheet_name="Sensitivity")
+    table["method"] = table["method family"] + " | " + table["category"] + " | " + table["indicator"]
+    return table
 
 
 RUN_EXAMPLES = 5
@@ -217,13 +224,14 @@ def test_run_never_fails_after_the_lcia_on_generated_studies(users_grids, bw_dir
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert _run(path, folder / "out", iterations=5, bw_dir=bw_dir) == 0
     frame = pd.read_csv(folder / "out" / "lcia.csv")
-    sensitivity = pd.read_excel(folder / "out" / "results.xlsx", sheet_name="Sensitivity")
+    sensitivity = _sensitivity_sheet(folder / "out" / "results.xlsx")
     gwp = sensitivity[sensitivity.method == GWP]
     total = frame[(frame.view == "attributional") & (frame.method == GWP)].score.sum()
     assert np.allclose(gwp.base_score, total, rtol=1e-9)
     # every standard parameter has a row: varied, or left out with its reason
     assert {p.split(" (")[0] for p in gwp.parameter} == {"lifetime queries", "hardware lifespan", "utilization", "PUE",
-                                                         "WUE", "grid region", "batch size", "training energy"}
+                                                         "WUE", "grid region", "batch size", "training energy",
+                                                         "embodied hardware figure"}
     assert all(isinstance(note, str) and note for note in gwp[gwp.low_score.isna()].note)
 
 

@@ -37,14 +37,19 @@ def _wanted(method: str, every_category: bool) -> bool:
     return every_category or (GWP_KEY in method and method.startswith("TRACI"))
 
 
-def run_figures(frame: pd.DataFrame, found: Interpretation, every_category: bool = False) -> dict[str, Figure]:
-    """Stem -> Figure of the results ``frame`` (attributional view); see the module doc."""
+def run_figures(frame: pd.DataFrame, found: Interpretation, every_category: bool = False,
+                view: str = "attributional") -> dict[str, Figure]:
+    """Stem -> Figure of the results ``frame`` in ``view``; see the module doc. A trained-model
+    functional unit has nothing to amortize: no amortization figures."""
     from . import plots  # matplotlib: imported only when figures are made
 
-    figures: dict[str, Figure] = {"stages": plots.stage_shares_figure(frame),
-                                  "amortization-every-category": plots.amortization_all_figure(found.amortization),
-                                  "sensitivity-every-category": plots.sensitivity_heatmap_figure(found.tornado)}
-    curves = found.amortization.rename(columns={"use_per_fu": "inference"})
+    figures: dict[str, Figure] = {"stages": plots.stage_shares_figure(frame, view=view)}
+    amortized = "method" in found.amortization.columns and len(found.amortization) > 0
+    if amortized:
+        figures["amortization-every-category"] = plots.amortization_all_figure(found.amortization)
+    if len(found.tornado):
+        figures["sensitivity-every-category"] = plots.sensitivity_heatmap_figure(found.tornado)
+    curves = found.amortization.rename(columns={"use_per_fu": "inference"}) if amortized else pd.DataFrame(columns=["method"])
     for method, curve in curves.groupby("method", sort=False):
         if not _wanted(method, every_category):
             continue

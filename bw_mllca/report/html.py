@@ -100,7 +100,7 @@ def report_html(study: Study, sections: Mapping[str, tuple[pd.DataFrame, str]],
         f"<title>{html.escape(study.study.name)}: LCA report</title><style>{STYLE}</style></head><body>"
         f"<h1>{html.escape(study.study.name)}: life cycle assessment (ISO 14040/14044)</h1>"
         f"<p>Model: {html.escape(study.model.name)}. Functional unit: <strong>{html.escape(fu.description)}</strong>"
-        f" ({fu.queries:g} queries). Intended application: {html.escape(study.goal.intended_application)}</p>"
+        f" ({html.escape(fu.reference_flow)}). Intended application: {html.escape(study.goal.intended_application)}</p>"
         f"<nav><ul>{toc}</ul></nav>{card}{''.join(parts)}</body></html>\n"
     )
 

@@ -109,7 +109,7 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
     # The report's own steps, like the interpretation's, never stop the run: left out with a note.
     report_notes = RunNotes(list(found.notes.itertuples(index=False, name=None)))
     tables = report_notes.attempt_any("report tables", lambda: report_tables(study, system, found.estimated_share))
-    figures = report_notes.attempt_any("figures", lambda: run_figures(frame, found)) or {}
+    figures = report_notes.attempt_any("figures", lambda: run_figures(frame, found, view=study.views[0])) or {}
     written = [inside(out, "lcia.csv")]
     with output_file(written[0]) as path:  # a full disk leaves no truncated file
         safe_frame(mark_not_assessed(frame)).to_csv(path, index=False)  # CSV has no cell types: prefix formula-like text
@@ -136,7 +136,7 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
     html_sections = {"Goal and scope": (goal_and_scope_table(study), ""),
                      "LCIA results per FU (every category, every view)": (per_category, ""),
                      "LCIA by stage": (lcia_table(frame), "")}
-    html_sections.update({title: (table, "") for title, table in sheets.items()})
+    html_sections.update({title: (table, "") for title, table in sheets.items() if len(table)})  # empty: nothing to show
     with output_file(inside(out, "report.html")) as path:
         written.append(write_report_html(path, study, html_sections, figures, card))
     if plots_too:

@@ -42,12 +42,13 @@ class ReportTables:
 
 def report_tables(study: Study, system: StudySystem, estimated_share: pd.DataFrame | None = None,
                   top: int = 10) -> ReportTables:
-    """Every table of the report for ``study`` built on ``system`` (attributional view, per FU);
+    """Every table of the report for ``study`` built on ``system`` (its first view, per FU);
     ``top``: processes and flows listed per category."""
-    inventory = stage_inventory(system)
+    view = study.views[0]  # attributional, or training for a trained-model unit
+    inventory = stage_inventory(system, view)
     methods = methods_table(system, inventory)
     gaps = not_assessed(methods)
-    contributors = top_contributors(system.database, system.methods, limit=top)
+    contributors = top_contributors(system.database, system.methods, limit=top, view=view)
     return ReportTables(
         lci=lci_table(inventory), methods=methods, not_assessed=gaps,
         top_processes=contributors.processes, top_flows=contributors.flows,
