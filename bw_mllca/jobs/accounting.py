@@ -207,8 +207,11 @@ def canonical_generic(raw: pd.DataFrame, path: str, first_line: int) -> tuple[pd
         blank = frame[column].isin(["", "nan", "None"])
         problems += [RowProblem(w, column, "", "missing value") for w in _where(frame, blank)]
     if "energy_kwh" in raw.columns:
-        text = raw["energy_kwh"].astype(str).str.strip()
-        bad = frame["energy_kwh"].isna() & ~text.isin(["", "nan", "None", "NaN"]) | (frame["energy_kwh"] < 0)
+        if pd.api.types.is_numeric_dtype(raw["energy_kwh"]):  # Parquet: NaN or null is "not metered"
+            bad = frame["energy_kwh"] < 0
+        else:
+            text = raw["energy_kwh"].astype(str).str.strip()
+            bad = frame["energy_kwh"].isna() & ~text.isin(["", "nan", "None", "NaN"]) | (frame["energy_kwh"] < 0)
         problems += [RowProblem(w, "energy_kwh", v, "not a number of kWh >= 0 (leave it empty when not metered)")
                      for w, v in zip(_where(frame, bad), raw.loc[bad, "energy_kwh"])]
     frame["elapsed_s"] = np.nan

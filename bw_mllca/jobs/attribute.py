@@ -100,8 +100,9 @@ def drivers(jobs: pd.DataFrame, units: ClusterUnits, idle_rate: pd.Series | None
     is_metered = ~np.isnan(metered)
     kwh = np.where(is_metered, metered + accelerator_hours * t.host_kw[p], accelerator_hours * t.est_kw[p])
     if np.isnan(kwh).any():
-        which = jobs["partition"][np.isnan(kwh)].iloc[0]
-        raise BwMllcaError(f"partitions.{which}.power_w: jobs without metered energy need a draw; the hardware has none")
+        first = jobs[np.isnan(kwh)].iloc[0]
+        raise BwMllcaError(f"{first.get('file', '')}:{first.get('line', '')}: job {first['job_id']} has no metered energy and "
+                           f"partitions.{first['partition']}.power_w is not given (its hardware has no rated power)")
     month = month_index(jobs["start"])
     rate = np.zeros(len(jobs))
     if idle_rate is not None and len(idle_rate):

@@ -80,10 +80,11 @@ def run_jobs(accounting: str | Path | Iterable[str | Path], cluster: Cluster | s
     pieces = _parquet_pieces(paths)
     rows = sum(n for *_, n in pieces) if pieces is not None else 0
     use_dask = dask if dask is not None else (scheduler is not None or rows > DASK_ROWS)
-    units = cluster_units(cluster, methods)
     if use_dask and pieces is not None:
-        return _run_dask(pieces, cluster, units, scheduler, per_job_dir, per_job)
+        return _run_dask(pieces, cluster, methods, scheduler, per_job_dir, per_job)
+    # the accounting is checked before anything is written into the project
     jobs = read_accounting(paths, partitions=cluster.partitions, products=cluster.products)
+    units = cluster_units(cluster, methods)
     ledger = att.idle_ledger(att.busy_summary(jobs), units, cluster.cluster.idle)
     rates = att.idle_rates(ledger)
     totals = att.driver_totals(jobs, units, rates)
@@ -150,7 +151,7 @@ def _client(scheduler: Any):
     return client_for(scheduler if scheduler is not None else True)
 
 
-def _run_dask(pieces, cluster: Cluster, units: ClusterUnits, scheduler: Any, per_job_dir: Path | None,
+def _run_dask(pieces, cluster: Cluster, methods: Sequence[Method] | None, scheduler: Any, per_job_dir: Path | None,
               per_job: bool) -> JobAttribution:
     import dask
     import dask.dataframe as dd
@@ -166,13 +167,15 @@ def _run_dask(pieces, cluster: Cluster, units: ClusterUnits, scheduler: Any, per
             problems += _locate_duplicates(pieces, set(duplicated.index), client)
         if problems:
             raise AccountingError(problems)
+        units = cluster_units(cluster, methods)
         busy = att.merge_busy(pd.concat([summary for _, summary in checked], ignore_index=True))
         ledger = att.idle_ledger(busy, units, cluster.cluster.idle)
         rates = att.idle_rates(ledger)
         jobs = dd.from_map(_canonical_piece, pieces)
-        totals = jobs.map_partitions(att.driver_totals, units, rates, meta=_totals_meta(units, rates, pieces))
+        empty = _canonical_piece(pieces[0]).iloc[:0]  # the output types, for dask's metadata
+        totals = jobs.map_partitions(att.driver_totals, units, rates, meta=att.driver_totals(empty, units, rates))
         files = None
-        table = jobs.map_partitions(att.per_job, units, rates) if per_job else None
+        table = jobs.map_partitions(att.per_job, units, rates, meta=att.per_job(empty, units, rates)) if per_job else None
         if table is not None and per_job_dir is not None:
             write = table.to_parquet(per_job_dir, write_index=False, compute=False)
             totals, _ = dask.compute(totals, write)
@@ -183,11 +186,6 @@ def _run_dask(pieces, cluster: Cluster, units: ClusterUnits, scheduler: Any, per
         totals = att.merge_totals(totals)
         logger.info("%d jobs attributed in %d tasks on %s", int(totals["jobs"].sum()), len(pieces), client)
     return JobAttribution(cluster, units, ledger, totals, table, files)
-
-
-def _totals_meta(units: ClusterUnits, rates: pd.Series, pieces) -> pd.DataFrame:
-    sample = _canonical_piece(pieces[0]).iloc[:0]
-    return att.driver_totals(sample, units, rates)
 
 
 def _locate_duplicates(pieces, ids: set, client) -> list[RowProblem]:
