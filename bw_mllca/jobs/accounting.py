@@ -192,9 +192,8 @@ def canonical_generic(raw: pd.DataFrame, path: str, first_line: int) -> tuple[pd
     missing = [c for c in GENERIC_REQUIRED if c not in raw.columns]
     if missing:
         return _empty(), [RowProblem(f"{path}:1", "header", list(raw.columns), f"missing column(s) {missing}")]
-    frame = pd.DataFrame({c: raw[c] if pd.api.types.is_integer_dtype(raw[c]) else raw[c].astype(str).str.strip()
-                          for c in ("job_id", "user", "account", "partition")})
-    frame["product"] = raw["product"].fillna("").astype(str).str.strip() if "product" in raw.columns else ""
+    frame = pd.DataFrame({c: _text(raw[c]) for c in ("job_id", "user", "account", "partition")})
+    frame["product"] = _text(raw["product"].fillna("") if "product" in raw.columns else pd.Series("", index=raw.index))
     frame["start"], frame["end"] = raw["start"], raw["end"]
     frame["nodes"], frame["accelerators"] = raw["nodes"], raw["accelerators"]
     frame["energy_kwh"] = pd.to_numeric(raw["energy_kwh"], errors="coerce") if "energy_kwh" in raw.columns else np.nan
@@ -204,7 +203,7 @@ def canonical_generic(raw: pd.DataFrame, path: str, first_line: int) -> tuple[pd
     for column in ("job_id", "user", "account", "partition"):
         if pd.api.types.is_integer_dtype(frame[column]):
             continue
-        blank = frame[column].isin(["", "nan", "None"])
+        blank = frame[column].isin(["", "nan", "None"]).to_numpy(bool)
         problems += [RowProblem(w, column, "", "missing value") for w in _where(frame, blank)]
     if "energy_kwh" in raw.columns:
         if pd.api.types.is_numeric_dtype(raw["energy_kwh"]):  # Parquet: NaN or null is "not metered"
@@ -245,6 +244,19 @@ def _finish(frame: pd.DataFrame, problems: list[RowProblem], field_names: tuple[
     # sacct's Elapsed is never negative: a job whose End precedes its Start is reported as such.
     frame.loc[from_times < 0, "elapsed_s"] = from_times[from_times < 0]
     return frame, problems
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """Names stripped of blanks; integers (job ids) and categories (Parquet dictionaries) keep their
+    type, their categories are stripped instead (fast for large tables)."""
+    if pd.api.types.is_integer_dtype(column):
+        return column
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.cat.categories.astype(str).str.strip()
+        if categories.has_duplicates:  # " a" and "a": the same name
+            return column.astype(str).str.strip()
+        return column.cat.rename_categories(categories)
+    return column.astype(str).str.strip()
 
 
 def _where(frame: pd.DataFrame, mask: pd.Series) -> list[str]:

@@ -105,9 +105,14 @@ def drivers(jobs: pd.DataFrame, units: ClusterUnits, idle_rate: pd.Series | None
                            f"partitions.{first['partition']}.power_w is not given (its hardware has no rated power)")
     month = month_index(jobs["start"])
     rate = np.zeros(len(jobs))
-    if idle_rate is not None and len(idle_rate):
-        keys = pd.MultiIndex.from_arrays([jobs["partition"].to_numpy(), month])
-        rate = idle_rate.reindex(keys).fillna(0.0).to_numpy(np.float64)
+    if idle_rate is not None and len(idle_rate) and len(jobs):
+        # a dense (partition, month) table: one gather per job instead of an index lookup
+        months = idle_rate.index.get_level_values(1).to_numpy(np.int64)
+        first, last = min(months.min(), month.min()), max(months.max(), month.max())
+        table = np.zeros((len(t.partitions), last - first + 1))
+        codes = pd.Categorical(idle_rate.index.get_level_values(0), categories=t.partitions).codes
+        table[codes, months - first] = idle_rate.to_numpy(np.float64)
+        rate = table[p, month - first]
     q = pd.Categorical(jobs["product"], categories=t.products).codes.astype(np.int64) if t.products else np.full(len(jobs), -1)
     uses = np.where(q >= 0, hours / t.product_hours[np.maximum(q, 0)] if t.products else 0.0, 0.0)
     return pd.DataFrame({
@@ -121,35 +126,55 @@ def drivers(jobs: pd.DataFrame, units: ClusterUnits, idle_rate: pd.Series | None
 
 def scores(d: pd.DataFrame, units: ClusterUnits, *, metrics: bool = True, components: bool = True,
            dtype: type = np.float32) -> pd.DataFrame:
-    """Component and metric scores of rows of drivers (jobs, or summed drivers of a group)."""
-    t = _Tables(units)
+    """Component and metric scores of rows of drivers (jobs, or summed drivers of a group).
+
+    Rows are taken in runs of one partition, where every unit score is a scalar: each output
+    column is one pass over the drivers, written straight into one preallocated block (one row per
+    output column), so the frame is built without copying. float32 (default) is the precision
+    Brightway stores amounts at; the metrics are summed in it."""
     p = d["partition_code"].to_numpy()
+    if len(p) > 1 and (np.diff(p) < 0).any():
+        order = np.argsort(p, kind="stable")
+        return scores(d.iloc[order], units, metrics=metrics, components=components, dtype=dtype).iloc[np.argsort(order)]
+    t = _Tables(units)
+    names = score_columns(units, metrics, components)
+    block = np.empty((len(names), len(d)), dtype=dtype)
+    kwh, acc, minutes, idle = (d[c].to_numpy(dtype) for c in ("it_energy_kwh", "accelerator_hours", "job_minutes", "idle_node_hours"))
     q = d["product_code"].to_numpy()
-    has_product = q >= 0
-    q = np.maximum(q, 0)
-    columns: dict[str, np.ndarray] = {}
-    kwh, acc, minutes, idle, uses = (d[c].to_numpy(np.float64) for c in
-                                     ("it_energy_kwh", "accelerator_hours", "job_minutes", "idle_node_hours", "product_uses"))
-    for m, (method, unit) in enumerate(zip(units.methods, units.units)):
-        label = f"{method_name(method)} [{unit}]"
-        electricity = kwh * t.K[p, m]
-        embodied = acc * t.H[p, m]
-        idle_part = idle * t.I[p, m]
-        platform = minutes * t.L[p, m]
-        product = np.where(has_product, uses * (t.E[q, m] if len(t.products) else 0.0), 0.0)
+    uses = np.where(q >= 0, d["product_uses"].to_numpy(np.float64), 0.0).astype(dtype)
+    epc = t.E.astype(dtype)[np.maximum(q, 0)] if len(t.products) else np.zeros((len(d), len(units.methods)), dtype)
+    bounds = np.searchsorted(p, np.arange(len(t.partitions) + 1))
+    per_method = (4 if metrics else 0) + (5 if components else 0)
+    for m in range(len(units.methods)):
+        rows = block[m * per_method:(m + 1) * per_method]
+        parts = rows[4:] if metrics and components else (rows if components else np.empty((5, len(d)), dtype))
+        electricity, embodied, idle_part, platform, product = parts
+        for k in range(len(t.partitions)):
+            a, b = bounds[k], bounds[k + 1]
+            if a == b:
+                continue
+            np.multiply(kwh[a:b], dtype(t.K[k, m]), out=electricity[a:b])
+            np.multiply(acc[a:b], dtype(t.H[k, m]), out=embodied[a:b])
+            np.multiply(idle[a:b], dtype(t.I[k, m]), out=idle_part[a:b])
+            np.multiply(minutes[a:b], dtype(t.L[k, m]), out=platform[a:b])
+        np.multiply(uses, epc[:, m], out=product)
         if metrics:
-            asc = electricity + embodied + idle_part
-            for name, value in zip(METRICS, (electricity, electricity + platform, asc, asc + platform + product)):
-                columns[f"{name}: {label}"] = value.astype(dtype, copy=False)
-        if components:
-            for name, value in zip(COMPONENTS, (electricity, embodied, idle_part, platform, product)):
-                columns[f"{name}: {label}"] = value.astype(dtype, copy=False)
-    return pd.DataFrame(columns, index=d.index)
+            jsc, jsce, asc, asce = rows[:4]
+            jsc[:] = electricity
+            np.add(electricity, platform, out=jsce)
+            np.add(electricity, embodied, out=asc)
+            asc += idle_part
+            np.add(asc, platform, out=asce)
+            asce += product
+    return pd.DataFrame(block.T, columns=names, index=d.index, copy=False)
 
 
 def per_job(jobs: pd.DataFrame, units: ClusterUnits, idle_rate: pd.Series | None = None) -> pd.DataFrame:
-    """One row per job: its identity, drivers, and JSC, JSC^e, ASC, ASC^e with components (float32,
-    the precision Brightway stores amounts at) for every method."""
+    """One row per job (grouped by partition): its identity, drivers, and JSC, JSC^e, ASC, ASC^e with
+    components (float32, the precision Brightway stores amounts at) for every method."""
+    p = pd.Categorical(jobs["partition"], categories=list(units.partitions)).codes
+    if len(p) > 1 and (np.diff(p) < 0).any():  # runs of one partition (see ``scores``)
+        jobs = jobs.iloc[np.argsort(p, kind="stable")]
     d = drivers(jobs, units, idle_rate)
     ident = jobs[["job_id", "user", "account", "partition", "product", "start", "end"]]
     quantities = d[["elapsed_hours", "node_hours", "accelerator_hours", "it_energy_kwh", "meter_energy_kwh",
@@ -222,31 +247,45 @@ def idle_rates(ledger: pd.DataFrame) -> pd.Series:
 
 
 def driver_totals(jobs: pd.DataFrame, units: ClusterUnits, idle_rate: pd.Series | None = None) -> pd.DataFrame:
-    """Summed drivers per (user, account, partition, product, month): a mergeable summary from
-    which every aggregate follows (``aggregate``)."""
+    """Summed drivers per dimension value (user, account, partition, product, month), partition and
+    product: a small, mergeable summary from which every aggregate follows (``aggregate``)."""
     d = drivers(jobs, units, idle_rate)
-    d["user"], d["account"], d["product"] = jobs["user"].to_numpy(), jobs["account"].to_numpy(), jobs["product"].to_numpy()
-    return merge_totals(d)
+    t = _Tables(units)
+    n_p, n_q = len(t.partitions), len(t.products) + 1
+    cell = d["partition_code"].to_numpy() * n_q + (d["product_code"].to_numpy() + 1)
+    weights = {name: d[name].to_numpy(np.float64) for name in DRIVERS}
+    frames = []
+    for by in DIMENSIONS:
+        if by == "month":
+            codes, labels = pd.factorize(d["month"].to_numpy())
+        elif isinstance(jobs[by].dtype, pd.CategoricalDtype):
+            codes, labels = jobs[by].cat.codes.to_numpy(), jobs[by].cat.categories
+        else:
+            codes, labels = pd.factorize(jobs[by].to_numpy())
+        key = codes.astype(np.int64) * (n_p * n_q) + cell  # one bin per (value, partition, product)
+        size = len(labels) * n_p * n_q
+        counts = np.bincount(key, minlength=size)
+        used = np.flatnonzero(counts)
+        frame = pd.DataFrame({"dimension": by, "key": np.asarray(labels, dtype=object)[used // (n_p * n_q)],
+                              "partition_code": (used % (n_p * n_q)) // n_q, "product_code": used % n_q - 1})
+        for name, w in weights.items():
+            frame[name] = np.bincount(key, weights=w, minlength=size)[used]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def merge_totals(d: pd.DataFrame) -> pd.DataFrame:
-    keys = ["user", "account", "partition_code", "product_code", "product", "month"]
-    return d.groupby(keys, as_index=False, sort=False)[DRIVERS].sum()
+    return d.groupby(["dimension", "key", "partition_code", "product_code"], as_index=False, sort=False)[DRIVERS].sum()
 
 
 def aggregate(totals: pd.DataFrame, units: ClusterUnits, by: str) -> pd.DataFrame:
-    """Drivers and metric scores summed by one of ``DIMENSIONS`` (the sum over its groups equals
-    the sum over jobs)."""
-    t = _Tables(units)
-    d = totals.copy()
-    d["partition"] = np.array(t.partitions, dtype=object)[d["partition_code"].to_numpy()]
-    # Drivers times unit vectors per (partition, product): the group keys must keep them apart.
-    keys = [by, "partition_code", "product_code"]
-    grouped = d.groupby(keys, as_index=False, sort=True)[DRIVERS].sum()
-    scored = pd.concat([grouped, scores(grouped, units, components=True, dtype=np.float64)], axis=1)
-    value_columns = DRIVERS + score_columns(units)
-    result = scored.groupby(by, as_index=False, sort=True)[value_columns].sum()
+    """Drivers and scores summed by one of ``DIMENSIONS`` (the sum over its groups equals the sum
+    over jobs): each (value, partition, product) cell's drivers times its unit vectors."""
+    cells = merge_totals(totals[totals["dimension"] == by]).drop(columns="dimension").reset_index(drop=True)
+    scored = pd.concat([cells, scores(cells, units, dtype=np.float64)], axis=1)
+    result = scored.groupby("key", as_index=False, sort=True)[DRIVERS + score_columns(units)].sum()
     if by == "month":
-        result.insert(0, "period", month_label(result["month"]))
-        result = result.drop(columns="month")
+        result.insert(0, "period", month_label(result.pop("key").to_numpy(np.int64)))
+    else:
+        result = result.rename(columns={"key": by})
     return result
