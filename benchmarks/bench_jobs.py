@@ -21,6 +21,7 @@ The plain Brightway way: each job as a demand on the built unit database, bw2cal
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import tempfile
@@ -82,16 +83,17 @@ def in_process(n: int, units, folder: Path, bandwidth: float) -> dict:
     from bw_mllca.jobs.accounting import canonical_generic
     from bw_mllca.jobs import attribute as att
 
-    attribute_s = write_s = 0.0
+    attribute_s = attribute_cpu_s = write_s = 0.0
     out_bytes = 0
     folder.mkdir(parents=True, exist_ok=True)
     for block in range(0, n, BLOCK):
         raw = synthetic_jobs(min(BLOCK, n - block), seed=block, first_id=block)
         jobs, problems = canonical_generic(raw, "synthetic", block + 1)
         assert not problems
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         table = att.per_job(jobs, units)
         attribute_s += time.perf_counter() - start
+        attribute_cpu_s += time.process_time() - cpu
         scores = [c for c in table.columns if ": " in c]
         out_bytes += sum(table[c].nbytes for c in scores)
         write_s += _time(lambda: table.to_parquet(folder / f"part-{block // BLOCK:05d}.parquet", index=False))
@@ -99,9 +101,10 @@ def in_process(n: int, units, folder: Path, bandwidth: float) -> dict:
     disk = sum(p.stat().st_size for p in folder.glob("*.parquet"))
     shutil.rmtree(folder)
     floor_s = out_bytes / (bandwidth * 1e9)
-    return {"jobs": n, "attribute_s": attribute_s, "jobs_per_s_per_core": n / attribute_s, "write_parquet_s": write_s,
+    return {"jobs": n, "attribute_s": attribute_s, "attribute_cpu_s": attribute_cpu_s,
+            "jobs_per_s_per_core": n / attribute_cpu_s, "write_parquet_s": write_s,
             "output_columns": len(scores), "output_gb": out_bytes / 1e9, "bandwidth_floor_s": floor_s,
-            "ratio_to_floor": attribute_s / floor_s, "per_job_parquet_gb": disk / 1e9, "peak_rss_gb": peak_rss_gb()}
+            "ratio_to_floor": attribute_cpu_s / floor_s, "per_job_parquet_gb": disk / 1e9, "peak_rss_gb": peak_rss_gb()}
 
 
 def plain_brightway_per_job_s(units, jobs: pd.DataFrame) -> float:
@@ -146,18 +149,38 @@ def on_dask(n: int, cluster, folder: Path, workers: int) -> dict:
     disk = sum(p.stat().st_size for p in folder.glob("*.parquet"))
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       memory_limit="3GiB") as local, Client(local) as client:
+        import os
+        import threading
+
+        import psutil
+
+        processes = [psutil.Process(pid) for pid in client.run(os.getpid).values()]
+        cpu_before = sum(sum(p.cpu_times()[:2]) for p in processes)
+        peak = {p.pid: 0 for p in processes}
+        done = threading.Event()
+
+        def watch() -> None:  # resident memory of each worker, every 0.2 s
+            while not done.wait(0.2):
+                for p in processes:
+                    peak[p.pid] = max(peak[p.pid], p.memory_info().rss)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
         start = time.perf_counter()
         result = run_jobs([folder], cluster, scheduler=client, per_job=False)
         wall = time.perf_counter() - start
-        rss = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
+        done.set()
+        watcher.join()
+        cpu = sum(sum(p.cpu_times()[:2]) for p in processes) - cpu_before
     total = result.aggregate("partition")
     shutil.rmtree(folder)
     return {"jobs": n, "attributed": int(total["jobs"].sum()), "wall_s": wall, "workers": workers,
-            "jobs_per_s_per_core": n / wall / workers, "peak_rss_gb_per_worker": max(rss.values()),
+            "worker_cpu_s": cpu, "jobs_per_s_per_core": n / cpu, "peak_rss_gb_per_worker": max(peak.values()) / 2**30,
             "input_parquet_gb": disk / 1e9, "parquet_write_s": generate_s}
 
 
 def main() -> None:
+    """Results as one JSON line (``RESULT ...``); timings in CPU seconds where the machine is shared."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=float, nargs="*", default=[1e6, 1e7])
     parser.add_argument("--dask-jobs", type=float, default=0)
@@ -178,7 +201,7 @@ def main() -> None:
     units_warm_s = _time(lambda: cluster_units(cluster))
     scratch = args.folder or Path(tempfile.mkdtemp(prefix="bw_mllca_jobs_"))
     bandwidth = write_bandwidth_gb_s()
-    print(f"unit vectors: {units_s:.2f} s cold, {units_warm_s:.2f} s warm; write bandwidth {bandwidth:.2f} GB/s (1 core)")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; unit vectors: {units_s:.2f} s cold, {units_warm_s:.2f} s warm; write bandwidth {bandwidth:.2f} GB/s (1 core)")
     results: dict = {"units_cold_s": units_s, "units_warm_s": units_warm_s, "write_bandwidth_gb_s": bandwidth}
     from bw_mllca.jobs.accounting import canonical_generic
 
@@ -186,18 +209,21 @@ def main() -> None:
     plain = plain_brightway_per_job_s(units, sample)
     results["plain_brightway_s_per_job"] = plain
     print(f"plain Brightway: {plain * 1e3:.1f} ms per job (lci + lcia x {len(units.methods)} methods)")
+    results["load_average"] = os.getloadavg()[0]
     for size in args.sizes:
         r = in_process(int(size), units, scratch / f"per-job-{int(size)}", bandwidth)
         r["speedup_vs_plain_brightway"] = plain * r["jobs_per_s_per_core"]
         results[f"in_process_{int(size)}"] = r
-        print(f"{int(size):>12,} jobs in process: {r['attribute_s']:.2f} s attribution ({r['jobs_per_s_per_core']:,.0f} jobs/s/core), "
+        print(f"{int(size):>12,} jobs in process: {r['attribute_cpu_s']:.2f} s CPU ({r['attribute_s']:.2f} s wall) attribution "
+              f"({r['jobs_per_s_per_core']:,.0f} jobs/s/core), "
               f"{r['output_columns']} float32 columns = {r['output_gb']:.2f} GB, floor {r['bandwidth_floor_s']:.2f} s "
               f"(ratio {r['ratio_to_floor']:.1f}), Parquet {r['write_parquet_s']:.1f} s / {r['per_job_parquet_gb']:.2f} GB, "
               f"peak RSS {r['peak_rss_gb']:.2f} GB; {r['speedup_vs_plain_brightway']:,.0f}x plain Brightway")
     if args.dask_jobs:
         r = on_dask(int(args.dask_jobs), cluster, scratch / "dask-input", args.workers)
         results[f"dask_{int(args.dask_jobs)}"] = r
-        print(f"{r['jobs']:>12,} jobs on {r['workers']} Dask workers, aggregates only: {r['wall_s']:.1f} s "
+        print(f"{r['jobs']:>12,} jobs on {r['workers']} Dask workers, aggregates only: {r['wall_s']:.1f} s wall, "
+              f"{r['worker_cpu_s']:.1f} s worker CPU "
               f"({r['jobs_per_s_per_core']:,.0f} jobs/s/core), peak RSS per worker {r['peak_rss_gb_per_worker']:.2f} GB, "
               f"input Parquet {r['input_parquet_gb']:.2f} GB (written in {r['parquet_write_s']:.0f} s)")
     report("bench_jobs", **results)

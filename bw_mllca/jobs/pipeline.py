@@ -12,6 +12,7 @@ inputs); attribution, writing per-job Parquet and summing drivers per group in t
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,11 +135,13 @@ def _read_piece(piece: tuple[str, int, int, int]) -> tuple[pd.DataFrame, list[Ro
     return canonical_generic(raw, path, first)
 
 
-def _check_piece(piece, partitions: list[str], products: list[str]) -> tuple[list[RowProblem], pd.DataFrame]:
+def _check_piece(piece, partitions: list[str], products: list[str]):
+    """Problems of one piece (duplicates within it included), its busy node-hours per partition
+    and month, and the range of its job ids (pieces whose ranges overlap are counted together)."""
     jobs, problems = _read_piece(piece)
-    # duplicate ids across pieces are found by the value_counts pass; here only within the piece
     problems += check_jobs(jobs, partitions, products)
-    return problems[:1000], (att.busy_summary(jobs) if not problems else jobs.iloc[:0])
+    span = (jobs["job_id"].min(), jobs["job_id"].max()) if len(jobs) else None
+    return problems[:1000], (att.busy_summary(jobs) if not problems else None), span
 
 
 def _canonical_piece(piece) -> pd.DataFrame:
@@ -153,39 +156,71 @@ def _client(scheduler: Any):
 
 def _run_dask(pieces, cluster: Cluster, methods: Sequence[Method] | None, scheduler: Any, per_job_dir: Path | None,
               per_job: bool) -> JobAttribution:
-    import dask
     import dask.dataframe as dd
 
     partitions, products = list(cluster.partitions), list(cluster.products)
     with _client(scheduler) as client:
-        checked = client.gather(client.map(_check_piece, pieces, partitions=partitions, products=products, pure=False))
-        problems = [p for found, _ in checked for p in found]
-        ids = dd.from_map(lambda piece: _canonical_piece(piece)[["job_id"]], pieces)
-        counts = ids["job_id"].value_counts(split_out=max(1, len(pieces)))
-        duplicated = counts[counts > 1].compute()
-        if len(duplicated):
-            problems += _locate_duplicates(pieces, set(duplicated.index), client)
+        started = time.perf_counter()
+        futures = client.map(_check_piece, pieces, partitions=partitions, products=products, pure=False)
+        units = cluster_units(cluster, methods)  # here, while the workers check their pieces
+        checked = client.gather(futures)
+        problems = [p for found, _, _ in checked for p in found]
+        logger.info("checks of %d pieces and unit vectors: %.1f s", len(pieces), time.perf_counter() - started)
+        if _ranges_overlap([span for _, _, span in checked]):
+            # job ids of different pieces may repeat: count them (dask's value_counts, one output
+            # partition per input piece, so no worker holds all ids)
+            ids = dd.from_map(_job_ids, pieces)
+            counts = ids["job_id"].value_counts(split_out=max(1, len(pieces)))
+            duplicated = counts[counts > 1].compute()
+            if len(duplicated):
+                problems += _locate_duplicates(pieces, set(duplicated.index), client)
+            logger.info("duplicate job ids counted: %.1f s", time.perf_counter() - started)
         if problems:
             raise AccountingError(problems)
-        units = cluster_units(cluster, methods)
-        busy = att.merge_busy(pd.concat([summary for _, summary in checked], ignore_index=True))
+        busy = att.merge_busy(pd.concat([summary for _, summary, _ in checked if summary is not None], ignore_index=True))
         ledger = att.idle_ledger(busy, units, cluster.cluster.idle)
         rates = att.idle_rates(ledger)
-        jobs = dd.from_map(_canonical_piece, pieces)
-        empty = _canonical_piece(pieces[0]).iloc[:0]  # the output types, for dask's metadata
-        totals = jobs.map_partitions(att.driver_totals, units, rates, meta=att.driver_totals(empty, units, rates))
-        files = None
-        table = jobs.map_partitions(att.per_job, units, rates, meta=att.per_job(empty, units, rates)) if per_job else None
+        files, table = None, None
+        if per_job:
+            jobs = dd.from_map(_canonical_piece, pieces)
+            empty = _canonical_piece(pieces[0]).iloc[:0]  # the output types, for dask's metadata
+            table = jobs.map_partitions(att.per_job, units, rates, meta=att.per_job(empty, units, rates))
         if table is not None and per_job_dir is not None:
-            write = table.to_parquet(per_job_dir, write_index=False, compute=False)
-            totals, _ = dask.compute(totals, write)
+            # each task writes its piece's per-job rows and returns only its summed drivers
+            parts = client.gather(client.map(_attribute_piece, pieces, range(len(pieces)), units=units, rates=rates,
+                                             folder=str(per_job_dir), pure=False))
             files = sorted(per_job_dir.glob("*.parquet"))
-            table = dd.read_parquet(per_job_dir)
+            table = dd.read_parquet(files)
         else:
-            totals = totals.compute()
-        totals = att.merge_totals(totals)
-        logger.info("%d jobs attributed in %d tasks on %s", int(totals["jobs"].sum()), len(pieces), client)
+            parts = client.gather(client.map(_attribute_piece, pieces, units=units, rates=rates, pure=False))
+        totals = att.merge_totals(pd.concat(parts, ignore_index=True))
+        count = int(totals.loc[totals["dimension"] == "partition", "jobs"].sum())
+        logger.info("%d jobs attributed in %d tasks on %s: %.1f s", count, len(pieces), client, time.perf_counter() - started)
     return JobAttribution(cluster, units, ledger, totals, table, files)
+
+
+def _job_ids(piece) -> pd.DataFrame:
+    return _canonical_piece(piece)[["job_id"]]
+
+
+def _ranges_overlap(spans: list[tuple[Any, Any, bool] | None]) -> bool:
+    """Whether pieces may share job ids: their (min, max) ranges overlap (or cannot be compared)."""
+    spans = [s for s in spans if s is not None]
+    try:
+        ordered = sorted(spans, key=lambda s: s[0])
+        return any(later[0] <= earlier[1] for earlier, later in zip(ordered, ordered[1:]))
+    except TypeError:  # ids of mixed types
+        return True
+
+
+def _attribute_piece(piece, index: int | None = None, *, units: ClusterUnits, rates: pd.Series,
+                     folder: str | None = None) -> pd.DataFrame:
+    """Summed drivers of one piece; with ``folder``, its per-job rows written there first."""
+    jobs = _canonical_piece(piece)
+    if folder is not None:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        att.per_job(jobs, units, rates).to_parquet(Path(folder) / f"part-{index:06d}.parquet", index=False)
+    return att.driver_totals(jobs, units, rates)
 
 
 def _locate_duplicates(pieces, ids: set, client) -> list[RowProblem]:
