@@ -255,3 +255,23 @@ def test_command_on_the_examples(setup_report, bw_dir, tmp_path, capsys):
                  str(examples_dir() / "cluster.toml"), "--out", str(tmp_path / "bad-out")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and f"{bad}:5: partition = 'gpuu'" in err
+
+
+def test_hourly_carbon_intensity_weights_each_job_by_its_hours(project, tmp_path):
+    # 0.2 kg/kWh from 00:00, 1.0 from 01:00 (for one hour); a job 00:30-01:30 averages 0.6 kg/kWh.
+    _write(tmp_path / "grid.csv", "hour,kg_co2e_per_kwh\n2025-01-01T00:00:00Z,0.2\n2025-01-01T01:00:00Z,1.0\n")
+    data = {**PAPER_CLUSTER, "hourly_grid": {"coal-solar": {"file": "grid.csv"}}}
+    cluster = Cluster.from_dict(data, base_dir=tmp_path)
+    table = _write(tmp_path / "jobs.csv", GENERIC_HEADER
+                   + "in,ann,a,paper,2025-01-01T00:30:00Z,2025-01-01T01:30:00Z,1,1,1.0\n"
+                   + "half-out,ann,a,paper,2025-01-01T01:30:00Z,2025-01-01T02:30:00Z,1,1,1.0\n"
+                   + "out,ann,a,paper,2025-01-02T00:00:00Z,2025-01-02T01:00:00Z,1,1,1.0\n")
+    jobs = run_jobs([table], cluster).jobs.set_index("job_id")
+    pue = f32(1.08)
+    assert jobs.loc["in", f"JSC: {GWP}"] == pytest.approx(pue * 0.6, rel=1e-6)
+    # outside the series the catalog (annual) intensity applies
+    assert jobs.loc["half-out", f"JSC: {GWP}"] == pytest.approx(pue * (0.5 * 1.0 + 0.5 * f32(GRID_KG_PER_KWH)), rel=1e-6)
+    assert jobs.loc["out", f"JSC: {GWP}"] == pytest.approx(pue * f32(GRID_KG_PER_KWH), rel=1e-6)
+    # carbon intensity only: the other categories keep the catalog mix (equal for equal kWh)
+    water = [c for c in jobs.columns if c.startswith("JSC: consumptive water")][0]
+    assert jobs[water].nunique() == 1

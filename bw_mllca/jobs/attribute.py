@@ -33,7 +33,7 @@ from .units import ClusterUnits
 METRICS = ("JSC", "JSC^e", "ASC", "ASC^e")
 COMPONENTS = ("electricity", "embodied hardware", "idle capacity", "platform overhead", "product EPC")
 DRIVERS = ["jobs", "elapsed_hours", "node_hours", "accelerator_hours", "it_energy_kwh", "meter_energy_kwh",
-           "job_minutes", "idle_node_hours", "product_uses"]
+           "job_minutes", "idle_node_hours", "product_uses", "hourly_grid_kg"]
 DIMENSIONS = ("user", "account", "partition", "product", "month")
 _EPOCH_MONTH = np.datetime64("1970-01", "M")
 
@@ -115,8 +115,15 @@ def drivers(jobs: pd.DataFrame, units: ClusterUnits, idle_rate: pd.Series | None
         rate = table[p, month - first]
     q = pd.Categorical(jobs["product"], categories=t.products).codes.astype(np.int64) if t.products else np.full(len(jobs), -1)
     uses = np.where(q >= 0, hours / t.product_hours[np.maximum(q, 0)] if t.products else 0.0, 0.0)
+    # kg CO2e the hourly series adds to (or takes from) the catalog mix: meter kWh x mean excess
+    hourly = np.zeros(len(jobs))
+    for k, name in enumerate(t.partitions):
+        series = units.partitions[name].hourly
+        if series is not None and (p == k).any():
+            rows = p == k
+            hourly[rows] = kwh[rows] * t.pue[k] * series.mean_excess(jobs["start"][rows], jobs["end"][rows])
     return pd.DataFrame({
-        "partition_code": p, "product_code": q, "month": month,
+        "partition_code": p, "product_code": q, "month": month, "hourly_grid_kg": hourly,
         "jobs": np.ones(len(jobs)), "elapsed_hours": hours, "node_hours": node_hours,
         "accelerator_hours": accelerator_hours, "it_energy_kwh": kwh, "meter_energy_kwh": kwh * t.pue[p],
         "job_minutes": hours * 60.0, "idle_node_hours": node_hours * rate, "product_uses": uses,
@@ -140,6 +147,7 @@ def scores(d: pd.DataFrame, units: ClusterUnits, *, metrics: bool = True, compon
     names = score_columns(units, metrics, components)
     block = np.empty((len(names), len(d)), dtype=dtype)
     kwh, acc, minutes, idle = (d[c].to_numpy(dtype) for c in ("it_energy_kwh", "accelerator_hours", "job_minutes", "idle_node_hours"))
+    hourly = d["hourly_grid_kg"].to_numpy(dtype)
     q = d["product_code"].to_numpy()
     uses = np.where(q >= 0, d["product_uses"].to_numpy(np.float64), 0.0).astype(dtype)
     epc = t.E.astype(dtype)[np.maximum(q, 0)] if len(t.products) else np.zeros((len(d), len(units.methods)), dtype)
@@ -158,6 +166,8 @@ def scores(d: pd.DataFrame, units: ClusterUnits, *, metrics: bool = True, compon
             np.multiply(idle[a:b], dtype(t.I[k, m]), out=idle_part[a:b])
             np.multiply(minutes[a:b], dtype(t.L[k, m]), out=platform[a:b])
         np.multiply(uses, epc[:, m], out=product)
+        if m in units.climate:  # the hourly carbon intensity (climate change only)
+            electricity += hourly
         if metrics:
             jsc, jsce, asc, asce = rows[:4]
             jsc[:] = electricity
@@ -178,7 +188,7 @@ def per_job(jobs: pd.DataFrame, units: ClusterUnits, idle_rate: pd.Series | None
     d = drivers(jobs, units, idle_rate)
     ident = jobs[["job_id", "user", "account", "partition", "product", "start", "end"]]
     quantities = d[["elapsed_hours", "node_hours", "accelerator_hours", "it_energy_kwh", "meter_energy_kwh",
-                    "idle_node_hours", "product_uses", "energy_metered"]]
+                    "idle_node_hours", "product_uses", "hourly_grid_kg", "energy_metered"]]
     return pd.concat([ident, quantities, scores(d, units)], axis=1)
 
 

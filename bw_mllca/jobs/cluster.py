@@ -63,6 +63,14 @@ class Product(Strict):
     parallel_jobs: PositiveFloat = 1.0
 
 
+class HourlyGrid(Strict):
+    """An hourly carbon-intensity series for a datacenter (CSV: hour, kg_co2e_per_kwh at the meter);
+    it replaces the catalog mix for the climate-change indicators only."""
+
+    file: Name  # relative to the cluster file
+    source: str = ""
+
+
 class Cluster(Strict):
     cluster: ClusterInfo
     hardware: dict[str, Hardware]
@@ -70,6 +78,7 @@ class Cluster(Strict):
     platforms: dict[str, Platform] = {}
     partitions: dict[str, Partition]
     products: dict[str, Product] = {}
+    hourly_grid: dict[str, HourlyGrid] = {}  # by datacenter name
     _base_dir: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
@@ -80,6 +89,8 @@ class Cluster(Strict):
                 value = getattr(partition, field)
                 if value is not None and value not in table:
                     problems.append(f"partitions.{name}.{field} = {value!r}: not one of {sorted(table)}")
+        problems += [f"hourly_grid.{name}: not one of the datacenters {sorted(self.datacenters)}"
+                     for name in self.hourly_grid if name not in self.datacenters]
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -111,7 +122,11 @@ class Cluster(Strict):
         return cls.from_dict(data, source=str(path), base_dir=path.parent)
 
     def product_study_path(self, name: str) -> Path:
-        path = Path(self.products[name].study)
+        return self.path_of(self.products[name].study)
+
+    def path_of(self, name: str) -> Path:
+        """A file named in the cluster description, relative to the cluster file."""
+        path = Path(name)
         if not path.is_absolute() and self._base_dir is not None:
             path = self._base_dir / path
         return path

@@ -24,6 +24,7 @@ from ..inventory.foreground import build
 from ..scope.resolve import resolve_datacenter, resolve_hardware
 from ..scope.study import Study, slug
 from .cluster import Cluster
+from .hourly import HourlyIntensity, read_hourly
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class PartitionUnits:
     pue: float
     nodes: int | None
     idle_node_kw: float
+    hourly: HourlyIntensity | None = None  # the datacenter's hourly carbon intensity, if given
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class ClusterUnits:
     products: dict[str, np.ndarray] = field(default_factory=dict)  # EPC of one product use
     product_hours: dict[str, float] = field(default_factory=dict)  # lifetime_hours x parallel_jobs
     database: str = ""
+    climate: tuple[int, ...] = ()  # the methods an hourly carbon intensity applies to
 
 
 def unit_study(cluster: Cluster) -> Study:
@@ -95,6 +98,7 @@ def cluster_units(cluster: Cluster, methods: Sequence[Method] | None = None) -> 
         node = system.nodes[(database, code)]
         return np.array(system.Y[system.col[node.id]], dtype=np.float64)
 
+    climate = tuple(i for i, m in enumerate(methods) if "climate change" in m)
     partitions = {}
     for name, partition in cluster.partitions.items():
         hw = resolve_hardware(partition.hardware, cluster.hardware[partition.hardware])
@@ -110,6 +114,11 @@ def cluster_units(cluster: Cluster, methods: Sequence[Method] | None = None) -> 
         if power_w is None:
             power_w = float("nan")  # no draw known: a job without metered energy is then refused
         idle_kw = partition.idle_node_power_w / 1000.0
+        hourly = None
+        if partition.datacenter in cluster.hourly_grid and climate:
+            # the catalog's intensity at the meter: the kWh's climate score over the PUE it carries
+            catalog_kg_per_kwh = per_kwh[climate[0]] / float(np.float32(dc.pue))
+            hourly = read_hourly(cluster.path_of(cluster.hourly_grid[partition.datacenter].file), catalog_kg_per_kwh)
         partitions[name] = PartitionUnits(
             name=name,
             per_kwh=per_kwh,
@@ -124,6 +133,7 @@ def cluster_units(cluster: Cluster, methods: Sequence[Method] | None = None) -> 
             pue=dc.pue,
             nodes=partition.nodes,
             idle_node_kw=idle_kw,
+            hourly=hourly,
         )
     products, product_hours = {}, {}
     for name, product in cluster.products.items():
@@ -132,7 +142,7 @@ def cluster_units(cluster: Cluster, methods: Sequence[Method] | None = None) -> 
     units = tuple(system.method_units[m] for m in methods)
     logger.info("cluster %r: unit scores of %d partitions and %d products from database %r",
                 cluster.cluster.name, len(partitions), len(products), database)
-    return ClusterUnits(methods, units, partitions, products, product_hours, database)
+    return ClusterUnits(methods, units, partitions, products, product_hours, database, climate)
 
 
 def product_epc(cluster: Cluster, name: str, methods: Sequence[Method]) -> np.ndarray:
