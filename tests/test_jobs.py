@@ -100,6 +100,11 @@ def test_idle_capacity_is_conserved(project, tmp_path, policy):
     # one idle node-hour of "gpu": one accelerator-hour of embodied share + 0.5 kWh (independent of the ledger)
     per_idle_hour = f32(1 / (3 * HOURS_PER_YEAR)) * f32(10.0) + 0.5 * f32(1.08) * f32(GRID_KG_PER_KWH)
     assert ledger.loc[("gpu", 660), f"idle: {GWP}"] == pytest.approx(30 * per_idle_hour, rel=1e-6)
+    # the idle-share plot draws the ledger's idle share per partition (a Figure, nothing shown)
+    from bw_mllca.jobs.outputs import idle_share
+
+    lines = {line.get_label(): list(line.get_ydata()) for line in idle_share(result).axes[0].get_lines()}
+    assert lines["gpu"] == pytest.approx([30 / 48, 0.0]) and lines["spare"] == pytest.approx([1.0, 1.0])
     total = result.cluster_total().loc[GWP]
     assert total["cluster total"] == pytest.approx(
         jobs[f"ASC^e: {GWP}"].astype(float).sum() + ledger[f"unallocated: {GWP}"].sum(), rel=1e-6)
