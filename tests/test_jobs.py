@@ -17,7 +17,7 @@ import pytest
 from conftest import SETUP_PROJECT, f32
 from bw_mllca.data_files import examples_dir
 from bw_mllca.jobs import AccountingError, Cluster, read_accounting, run_jobs
-from bw_mllca.jobs.attribute import COMPONENTS, METRICS
+from bw_mllca.jobs.attribute import COMPONENTS
 
 GWP = "climate change [kg CO2-Eq]"
 HOURS_PER_YEAR = 365 * 24

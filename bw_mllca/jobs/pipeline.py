@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..impact.system import Method
@@ -29,7 +28,8 @@ from .units import ClusterUnits, cluster_units
 
 logger = logging.getLogger(__name__)
 
-DASK_ROWS = 4_000_000  # beyond this many jobs in Parquet inputs, the dask path is taken by default
+DASK_ROWS = 4_000_000
+MAX_PIECE_PROBLEMS = 1000  # problems one task sends back in full  # beyond this many jobs in Parquet inputs, the dask path is taken by default
 
 
 @dataclass
@@ -141,7 +141,10 @@ def _check_piece(piece, partitions: list[str], products: list[str]):
     jobs, problems = _read_piece(piece)
     problems += check_jobs(jobs, partitions, products)
     span = (jobs["job_id"].min(), jobs["job_id"].max()) if len(jobs) else None
-    return problems[:1000], (att.busy_summary(jobs) if not problems else None), span
+    if len(problems) > MAX_PIECE_PROBLEMS:  # the count stays exact; only the listing is cut
+        rest = len(problems) - MAX_PIECE_PROBLEMS
+        problems = problems[:MAX_PIECE_PROBLEMS] + [RowProblem(f"{piece[0]}", "rows", rest, "more malformed rows in this row group")]
+    return problems, (att.busy_summary(jobs) if not problems else None), span
 
 
 def _canonical_piece(piece) -> pd.DataFrame:
