@@ -90,6 +90,10 @@ def _parser() -> argparse.ArgumentParser:
     hardware.add_argument("--kind", choices=("accelerator", "cpu-server", "host-server", "storage", "network"), default=None,
                           help="only devices of this kind")
 
+    from .jobs import command as jobs_command  # `bw-mllca jobs`: per-job footprints of a cluster
+
+    jobs_command.add_parser(commands)
+
     export = commands.add_parser(
         "export",
         help="export a study's inventory in bw2io's Excel format",
@@ -390,6 +394,10 @@ def _main(args: argparse.Namespace) -> int:
             return _export(args)
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "jobs":
+            from .jobs import command as jobs_command
+
+            return jobs_command.run(args)
         if args.command in LISTING_COLUMNS:
             return _listing(args)
     except BwMllcaError as error:
