@@ -28,3 +28,12 @@ class StudyError(BwMllcaError):
 
 class BuildError(BwMllcaError):
     """Writing the foreground failed; the previous database was left as it was."""
+
+
+class ProjectStateError(BwMllcaError):
+    """The project is not ready for what was asked (not set up, study not built, or left damaged
+    by an interrupted write that bw_mllca cannot repair itself); the message names the repair."""
+
+
+class ProjectBusy(BwMllcaError):
+    """Another process held the project's lock for longer than the time-out."""

@@ -368,6 +368,7 @@ class Study(Strict):
     use: Use
     _base_dir: Path | None = PrivateAttr(default=None)
     _warnings: tuple[str, ...] = PrivateAttr(default=())
+    _path: Path | None = PrivateAttr(default=None)
 
     @property
     def database_name(self) -> str:
@@ -428,7 +429,14 @@ class Study(Strict):
                 raise StudyError([("file", str(path), "TOML nested too deeply")], str(path)) from None
         if not isinstance(data, dict):
             raise StudyError([("file", str(path), "a study must be a table (mapping) at top level")], str(path))
-        return cls.from_dict(data, source=str(path), base_dir=path.parent)
+        study = cls.from_dict(data, source=str(path), base_dir=path.parent)
+        study._path = path.resolve()
+        return study
+
+    @property
+    def path(self) -> Path | None:
+        """The study file this study was read from (None if made from a dict)."""
+        return self._path
 
     @property
     def base_dir(self) -> Path | None:
