@@ -153,8 +153,11 @@ def _run(args: argparse.Namespace) -> int:
     _check_iterations(args.iterations)
     dask = _dask(args)
     out = safe_output_dir(args.out)
-    (study,) = _prepare(args, [args.study])
-    system = system_for(study)  # factorized once, for the results and the interpretation
+    from .locking import project_lock
+
+    with project_lock(args.project):  # set-up, build and factorization see one state of the project
+        (study,) = _prepare(args, [args.study])
+        system = system_for(study)  # factorized once, for the results and the interpretation
     frame = results_frame(system)
     written = write_run_outputs(study, frame, out, iterations=args.iterations, seed=args.seed, system=system,
                                 plots_too=args.plots, dask=dask)
@@ -302,6 +305,9 @@ def _quiet_solver_notice() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from .faults import arm_from_environment
+
+    arm_from_environment()  # crash tests: BW_MLLCA_KILL_AT names a step to be killed at
     _use_bw_dir(args.bw_dir)
     _quiet_solver_notice()
     if not args.verbose:

@@ -32,8 +32,9 @@ logger = logging.getLogger(__name__)
 LOCK_FOLDER = "bw_mllca-locks"
 # How long to wait for another process's lock (seconds); BW_MLLCA_LOCK_TIMEOUT_S overrides it.
 DEFAULT_TIMEOUT_S = 600.0
-_held: dict[str, int] = {}  # lock path -> depth held by this process
-_locks: dict[str, FileLock] = {}
+# (process id, lock path) -> depth held, and the lock object: a forked child holds nothing of its parent's
+_held: dict[tuple[int, str], int] = {}
+_locks: dict[tuple[int, str], FileLock] = {}
 
 
 def lock_path(project: str) -> Path:
@@ -66,7 +67,7 @@ def project_lock(project: str | None = None, timeout_s: float | None = None) -> 
     a log message, and raise ProjectBusy after ``timeout_s`` seconds."""
     name = project if project is not None else bd.projects.current
     path = lock_path(name)
-    key = str(path)
+    key = (os.getpid(), str(path))
     if _held.get(key, 0) > 0:  # already ours: re-entrant
         _held[key] += 1
         try:
@@ -75,7 +76,7 @@ def project_lock(project: str | None = None, timeout_s: float | None = None) -> 
             _held[key] -= 1
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = _locks.setdefault(key, FileLock(key, thread_local=False))
+    lock = _locks.get(key) or _locks.setdefault(key, FileLock(str(path), thread_local=False))
     wait_s = _timeout_s(timeout_s)
     try:
         lock.acquire(timeout=0)
@@ -103,4 +104,5 @@ def project_lock(project: str | None = None, timeout_s: float | None = None) -> 
 
 def holds_lock(project: str | None = None) -> bool:
     """Whether this process holds ``project``'s lock (default: the current project)."""
-    return _held.get(str(lock_path(project if project is not None else bd.projects.current)), 0) > 0
+    path = lock_path(project if project is not None else bd.projects.current)
+    return _held.get((os.getpid(), str(path)), 0) > 0

@@ -18,6 +18,7 @@ from ..interpretation.uncertainty import monte_carlo
 from ..scope.study import Study
 from .files import inside, safe_frame, safe_output_dir
 from .model_card import write_model_card
+from .publish import MANIFEST, staged_folder
 from .workbook import write_results_workbook
 
 GWP_KEY = "GWP100"
@@ -74,6 +75,13 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
     SVG) of one study (off by default: matplotlib's import and rendering are most of a run's time)."""
     out = safe_output_dir(out)
     found = interpret(study, frame, iterations, seed, system, dask)
+    with staged_folder(out) as stage:  # replaced whole: never new files beside a previous run's
+        written = _write_files(study, frame, found, stage, iterations, plots_too)
+    return [out / path.name for path in written] + [out / MANIFEST]
+
+
+def _write_files(study: Study, frame: pd.DataFrame, found: Interpretation, out: Path, iterations: int,
+                 plots_too: bool) -> list[Path]:
     written = [inside(out, "lcia.csv")]
     safe_frame(frame).to_csv(written[0], index=False)  # CSV has no cell types: prefix formula-like text
     sheets = {
