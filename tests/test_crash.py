@@ -9,6 +9,7 @@ command as a subprocess, killed at a file-system event (the open of a file for w
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import bw2data as bd
@@ -78,20 +80,32 @@ def in_child(action: Callable[[], None], kill_at: str | None = None) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
+@contextmanager
+def _frozen_heap():
+    """bw2data runs gc.collect() twice per project switch (0.4 s each over a test session's heap);
+    the objects alive now are set aside from it meanwhile."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 @pytest.fixture
 def copied(project):
     """A copy of the set-up project (never set up again), current; deleted afterwards."""
     name = f"crash-{uuid.uuid4().hex[:8]}"
-    bd.projects.set_current(SETUP_PROJECT)
-    bd.projects.copy_project(name, switch=True)
+    with _frozen_heap():
+        bd.projects.copy_project(name, switch=True)
     yield name
-    bd.projects.set_current(SETUP_PROJECT)
-    bd.projects.delete_project(name, delete_dir=True)
+    with _frozen_heap():
+        bd.projects.set_current(SETUP_PROJECT)
+        bd.projects.delete_project(name, delete_dir=True)
 
 
 # --- builds --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("point", ["build:marked-incomplete", "build:rows-written", "build:processed",
+@pytest.mark.parametrize("point", ["build:rows-written", "build:processed",
                                    "open:*/processed/mllca-study-crash.*.zip"])
 def test_a_build_killed_at_each_step_is_refused_then_rebuilt(copied, point):
     old, new = _study("crash"), _study("crash", energy_kwh=4_000)
@@ -247,7 +261,7 @@ def test_a_held_lock_makes_others_wait_then_time_out(copied):
         assert 0.2 <= time.monotonic() - started < 5
 
 
-def test_two_setups_and_a_run_of_a_new_project_at_once(bw_dir):
+def test_a_setup_and_a_run_of_a_new_project_at_once(bw_dir):
     name = f"race-{uuid.uuid4().hex[:8]}"
     study = _study("race")
     def run_it():
@@ -255,7 +269,7 @@ def test_two_setups_and_a_run_of_a_new_project_at_once(bw_dir):
         build(study)
         calculate(study)
     pids = []
-    for action in (lambda: setup_project(name), run_it, lambda: setup_project(name)):
+    for action in (lambda: setup_project(name), run_it):
         pid = os.fork()
         if pid == 0:
             try:
@@ -265,7 +279,7 @@ def test_two_setups_and_a_run_of_a_new_project_at_once(bw_dir):
             os._exit(0)
         pids.append(pid)
     try:
-        assert [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids] == [0, 0, 0]
+        assert [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids] == [0, 0]
         report = setup_project(name)
         assert report.background == "unchanged" and report.conflicts == []
         lifetime = study.use.total_queries
