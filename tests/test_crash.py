@@ -27,7 +27,7 @@ import pytest
 from conftest import SETUP_PROJECT, f32
 from studies import minimal_study
 
-from bw_mllca import BuildError, SetupConflict, Study, build, calculate, setup_project
+from bw_mllca import Study, build, calculate, setup_project
 from bw_mllca import faults
 from bw_mllca.errors import ProjectBusy, ProjectStateError
 from bw_mllca.impact.methods import TRACI_GWP100
@@ -302,7 +302,7 @@ def test_a_study_changed_since_its_build_is_refused(copied):
     assert _pretraining_electricity(changed) == pytest.approx(3 * before, rel=1e-6)
 
 
-def test_two_study_files_with_one_name_do_not_replace_each_other(copied, tmp_path):
+def test_two_study_files_with_one_name_do_not_replace_each_other_silently(copied, tmp_path, caplog):
     import tomli_w
 
     first, second = tmp_path / "a.toml", tmp_path / "b.toml"
@@ -310,12 +310,21 @@ def test_two_study_files_with_one_name_do_not_replace_each_other(copied, tmp_pat
     second.write_bytes(tomli_w.dumps(minimal_study("same name", use={"lifetime_queries": 2e7})).encode())
     a = Study.from_file(first)
     build(a)
-    score = _total(a)
-    with pytest.raises(SetupConflict, match="same name"):
-        build(Study.from_file(second))
+    b = Study.from_file(second)
     with pytest.raises(ProjectStateError, match="built from"):
-        calculate(Study.from_file(second))
-    assert _total(a) == pytest.approx(score, rel=1e-12) and score > 0
+        calculate(b)  # not a's score under b's name
+    with caplog.at_level(logging.WARNING, logger="bw_mllca"):
+        build(b)
+    assert "has the same name and replaces it" in caplog.text
+    with pytest.raises(ProjectStateError, match="built from"):
+        calculate(a)  # not b's score under a's name
+    # b amortizes development over twice the lifetime queries: its pre-training share per FU halves
+    assert _pretraining_electricity(b) == pytest.approx(_pretraining_electricity_of_built(a) / 2, rel=1e-6)
+
+
+def _pretraining_electricity_of_built(study: Study) -> float:
+    build(study)
+    return _pretraining_electricity(study)
 
 
 def test_the_api_says_what_to_do_first(empty_project, project):

@@ -68,10 +68,11 @@ def _conflict(name: str, found: dict[str, Any] | None, owner: dict[str, Any]) ->
         return (f"database {name!r} holds {what}; it was left untouched. Give this study another "
                 "name (or database), or delete the old database first.")
     if found.get("origin") and owner.get("origin") and found["origin"] != owner["origin"]:
-        # Two study files with the same study name: the second must not silently replace the first.
-        return (f"database {name!r} holds study {found['study']!r} built from {found['origin']}; the study "
-                f"from {owner['origin']} has the same name. Give one of them another study.name (or "
-                f"study.database), or delete the old database first (bw2data: del databases[{name!r}]).")
+        # Two study files with the same study name: said out loud, and the replaced one's
+        # calculation is refused afterwards (its fingerprint and origin no longer match).
+        logger.warning("database %r held study %r built from %s; the study from %s has the same name and "
+                       "replaces it (give one of them another study.name to keep both)",
+                       name, found["study"], found["origin"], owner["origin"])
     return None
 
 
@@ -85,7 +86,7 @@ def write_owned_database(
 
     Returns "written" or "unchanged". Raises SetupConflict if a user's database has this name, or
     one bw_mllca wrote for something else (``owner["study"]`` differs: the background, another
-    study; or ``owner["origin"]``, the study file, differs), and BuildError (after restoring the
+    study; a study file with the same study name replaces it with a warning), and BuildError (after restoring the
     previous content) if the write fails. If even the restore fails, or the process is killed,
     the database is left marked incomplete, so that the next build rewrites it. Holds the
     project's lock throughout.
