@@ -181,8 +181,11 @@ def _run(args: argparse.Namespace) -> int:
     _check_iterations(args.iterations)
     dask = _dask(args)
     out = safe_output_dir(args.out)
-    (study,) = _prepare(args, [args.study])
-    system = system_for(study, _methods(args))  # factorized once, for the results and the interpretation
+    from .locking import project_lock
+
+    with project_lock(args.project):  # set-up, build and factorization see one state of the project
+        (study,) = _prepare(args, [args.study])
+        system = system_for(study, _methods(args))  # factorized once, for the results and the interpretation
     frame = results_frame(system)
     written = write_run_outputs(study, frame, out, iterations=args.iterations, seed=args.seed, system=system,
                                 plots_too=args.plots, dask=dask)
@@ -374,6 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     from .cli_errors import describe_database_error, describe_os_error, is_database_error
     from .errors import BwMllcaError
+    from .faults import arm_from_environment
+
+    arm_from_environment()  # crash tests: BW_MLLCA_KILL_AT names a step to be killed at
 
     try:
         _use_bw_dir(args.bw_dir)

@@ -39,3 +39,12 @@ class LinkError(StudyError, BuildError):
 
     Found while building (the project is needed to resolve a link): a study problem, reported with
     its field and value like any other, and a failed build that wrote nothing."""
+
+
+class ProjectStateError(BwMllcaError):
+    """The project is not ready for what was asked (not set up, study not built, or left damaged
+    by an interrupted write that bw_mllca cannot repair itself); the message names the repair."""
+
+
+class ProjectBusy(BwMllcaError):
+    """Another process held the project's lock for longer than the time-out."""

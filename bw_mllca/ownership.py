@@ -38,3 +38,7 @@ def owner_mark(metadata: Mapping[str, Any] | None) -> dict[str, Any] | None:
         return None
     found = metadata.get(MARK)
     return dict(found) if isinstance(found, Mapping) else None
+
+
+# The fingerprint of a database or method whose write has begun and not finished.
+INCOMPLETE = "incomplete"

@@ -66,6 +66,16 @@ def _stamped(fingerprint: str) -> dict | None:
         return None
     if not all(tuple(method) in bd.methods for method in stamp.get("methods", [])):
         return None
+    # Still complete? (a later write may have been killed half way, or a datapackage damaged)
+    from . import integrity
+
+    for name in stamp.get("databases", []):
+        store = bd.Database(name)
+        if integrity.rows_problem(name) or integrity.datapackage_problem(store.dirpath_processed() / store.filename_processed()):
+            return None
+    for method in map(tuple, stamp.get("methods", [])):
+        if integrity.method_problem(method, count_factors=False) or integrity.datapackage_problem(bd.Method(method).filepath_processed()):
+            return None
     return stamp
 
 
@@ -106,8 +116,21 @@ def setup_project(
     is left as it is: a missing flow or a clashing database raises SetupConflict, a differing method
     is reported in ``conflicts``.
     """
+    from .locking import project_lock
+
+    # The lock comes before the project is created or opened: two set-ups of a new project at once
+    # must not both create it (or both write biosphere3 into it).
+    with project_lock(name):
+        return _setup_project(name, families, inventories)
+
+
+def _setup_project(name: str, families: tuple[str, ...], inventories: Path | None) -> SetupReport:
+    from . import integrity
+    from .faults import kill_point
+
     started = time.perf_counter()
     bd.projects.set_current(name)
+    integrity.ensure_indices()
     fingerprint = _fingerprint(tuple(families), inventories)
     stamp = _stamped(fingerprint)
     if stamp is not None:  # set up before from the same data and versions, and still there
@@ -119,16 +142,21 @@ def setup_project(
     # older user biosphere3 lacks is reported by register_methods instead.
     biosphere = ensure_biosphere(required_flow_codes(own_methods) | background_flow_codes(inventories))
     tables = bundled_methods(families) + own_methods
+    kill_point("setup:biosphere")
     ensure_own_biosphere()
     background = write_background(inventories)
+    kill_point("setup:background")
     methods = register_methods(tables)
+    kill_point("setup:methods")
     from .inventory.biosphere import BIOSPHERE
 
     stamp = {"fingerprint": fingerprint, "biosphere": "ours" if biosphere == "created" else biosphere,
              "databases": [BIOSPHERE, BACKGROUND], "methods": [list(t.name) for t in tables],
              "conflicts": methods.conflicts}
     try:
-        _stamp_path().write_text(json.dumps(stamp))
+        partial = _stamp_path().with_suffix(".partial")
+        partial.write_text(json.dumps(stamp))
+        partial.replace(_stamp_path())  # atomic: a stamp is whole or absent
     except OSError as error:  # a read-only project: check fully next time
         logger.warning("could not write the set-up stamp %s: %s", _stamp_path(), error)
     return SetupReport(

@@ -34,8 +34,18 @@ def _database_of(study: Study | str | Path) -> str:
 
 
 def system_for(study: Study | str | Path, methods: Sequence[Method] | None = None) -> StudySystem:
-    """The factorized system of a built study (``build`` it first)."""
-    return StudySystem(_database_of(study), list(methods or DEFAULT_METHODS))
+    """The factorized system of a built study (``build`` it first).
+
+    Refuses (ProjectStateError, naming the command that fixes it) a study that is not built, whose
+    database is an older build of it or another study's, or that an interrupted write left
+    incomplete; a damaged datapackage of ours is re-processed first (``opening.open_study``)."""
+    from .opening import open_study
+
+    if not isinstance(study, Study) and not (isinstance(study, str) and study in bd.databases):
+        study = Study.from_file(study)
+    chosen = list(methods or DEFAULT_METHODS)
+    with open_study(study, chosen) as database:
+        return StudySystem(database, chosen)
 
 
 def results_frame(system: StudySystem, views: Sequence[str] | None = None) -> pd.DataFrame:

@@ -486,8 +486,10 @@ class LinearEngine:
         self.view = view
         self._fu_code = FU_CODES[view]
         if system is None:
+            from .calculate import system_for  # checks the build is complete and current
+
             build(study)
-            system = StudySystem(study.database_name, list(methods or DEFAULT_METHODS))
+            system = system_for(study, methods)
         self.system = system
         self.methods: list[Method] = list(system.methods)
         self.units = [system.method_units[m] for m in self.methods]

@@ -21,7 +21,8 @@ import msgspec
 from ..data_files import methods_dir
 from ..errors import InventoryDataError
 from ..inventory.biosphere import BIOSPHERE, flow_ids
-from ..ownership import MARK, fingerprint_of, mark, owner_mark
+from ..faults import kill_point
+from ..ownership import INCOMPLETE, MARK, fingerprint_of, mark, owner_mark
 
 # Method families registered from the bundled file by default.
 DEFAULT_FAMILIES: tuple[str, ...] = ("TRACI v2.1", "EF v3.1", "IPCC 2021")
@@ -182,7 +183,7 @@ def register_methods(tables: Iterable[MethodTable]) -> MethodReport:
         if table.name in bd.methods:
             existing = bd.methods[table.name]
             ours = owner_mark(existing)
-            if ours and ours.get("fingerprint") == fingerprint:
+            if ours and ours.get("fingerprint") == fingerprint and ours.get("factors", len(resolved)) == len(resolved):
                 report.unchanged.append(table.name)
                 continue
             if not ours:
@@ -198,12 +199,19 @@ def register_methods(tables: Iterable[MethodTable]) -> MethodReport:
         if missing:
             report.conflicts.append(f"method {table.name!r}: {missing} factor(s) name flows absent from {table.flow_database}")
         method = _ResolvedMethod(table.name)
-        method.register(
-            unit=table.unit,
-            description=table.description,
-            filename=table.source,
-            **{MARK: mark(fingerprint)},
-        )
+        # Marked incomplete until factors and datapackage are written: a set-up killed in between
+        # leaves a method the next set-up rewrites (and a calculation refuses), never one that
+        # looks complete with an empty datapackage.
+        fields = {"unit": table.unit, "description": table.description, "filename": table.source, MARK: mark(INCOMPLETE)}
+        if table.name in bd.methods:  # bw2data's register() keeps an existing entry as it is
+            bd.methods[table.name] = {**bd.methods[table.name], **fields}
+        else:
+            method.register(**fields)
+        kill_point("setup:method-registered")
         method.write(resolved)
+        kill_point("setup:method-written")
+        metadata = bd.methods[table.name]
+        metadata[MARK] = mark(fingerprint, factors=len(resolved))
+        bd.methods[table.name] = metadata
         report.written.append(table.name)
     return report

@@ -34,24 +34,34 @@ def ensure_biosphere(required_codes: set[str]) -> str:
     Returns "created", "ours" or "user's". Raises SetupConflict, naming the missing flows, if a
     user's biosphere3 lacks a flow bw_mllca needs (we never add flows to a database we did not write).
     """
-    if BIOSPHERE in bd.databases:
-        state = "ours" if owner_mark(bd.databases[BIOSPHERE]) else "user's"
+    from .. import integrity
+
+    found = owner_mark(bd.databases[BIOSPHERE]) if BIOSPHERE in bd.databases else None
+    if BIOSPHERE in bd.databases and not (found and integrity.rows_problem(BIOSPHERE)):
+        state = "ours" if found else "user's"
         missing = required_codes - set(flow_ids().keys())
         if missing:
+            empty = " It is empty: an interrupted set-up by an older bw_mllca leaves it so; delete it " \
+                    f"(bw2data: del databases[{BIOSPHERE!r}]) and set up again." if not flow_ids() else ""
             raise SetupConflict(
                 f"the project's {BIOSPHERE} ({state}) lacks {len(missing)} flow(s) bw_mllca needs, "
                 f"e.g. {sorted(missing)[:5]}; bw_mllca does not modify a biosphere it did not write. "
-                "Use a fresh project, or one whose biosphere3 comes from ecoinvent 3.9 / bw2io."
+                "Use a fresh project, or one whose biosphere3 comes from ecoinvent 3.9 / bw2io." + empty
             )
+        if found:
+            integrity.repair_datapackage(BIOSPHERE)
         return state
     from bw2io.importers import Ecospold2BiosphereImporter
 
+    from .writer import write_owned_database
+
     importer = Ecospold2BiosphereImporter()
     importer.apply_strategies(verbose=False)
-    importer.write_database()
-    meta = bd.databases[BIOSPHERE]
-    meta[MARK] = mark(fingerprint_of(["bw2io bundled ecoinvent 3.9 elementary flows"]))
-    bd.databases[BIOSPHERE] = meta
+    data = {(BIOSPHERE, ds["code"]): {k: v for k, v in ds.items() if k != "database"} for ds in importer.data}
+    # Written like every database of ours (marked incomplete until rows and datapackage are in), so
+    # a set-up killed half way leaves a biosphere3 the next set-up rewrites, not a "user's" one.
+    write_owned_database(BIOSPHERE, lambda: data, mark(fingerprint_of(["bw2io bundled ecoinvent 3.9 elementary flows"])),
+                         format="Ecoinvent XML")
     return "created"
 
 

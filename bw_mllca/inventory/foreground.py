@@ -26,7 +26,7 @@ from typing import Any
 import bw2data as bd
 
 from ..brightway_feedback import brightway_output_logged
-from ..errors import BuildError
+from ..errors import BuildError, ProjectStateError
 from ..ownership import fingerprint_of, mark
 from ..scope.resolve import (
     HOURS_PER_YEAR,
@@ -616,28 +616,40 @@ def _check_links(foreground: Foreground) -> None:
             raise BuildError(f"database {database!r} lacks activities {missing}{hint}")
 
 
-@brightway_output_logged()  # bw2data's bar per written database goes to the log
-def build(study: Study | str | Path) -> str:
-    """Write the study's foreground into the current project; returns the database name.
-
-    Rebuilding an unchanged study writes nothing; a failed build leaves the previous database as it
-    was; a database of the same name that bw_mllca did not write is never touched.
-    """
-    if not isinstance(study, Study):
-        study = Study.from_file(study)
-    foreground = foreground_of(study)
-    _check_links(foreground)
+def study_fingerprint(study: Study, foreground: Foreground | None = None) -> str:
+    """What a study's database is built from: the study, its foreground and the background's mark.
+    Equal to the database's mark: the database is this study's current build."""
+    foreground = foreground or foreground_of(study)
     background_mark = (bd.databases.get(study.study.background) or {}).get("bw_mllca", {})
-    fingerprint = fingerprint_of([
+    return fingerprint_of([
         study.model_dump(mode="json"),
         sorted((str(k), v) for k, v in foreground.data.items()),
         foreground.metadata,
         background_mark.get("fingerprint", ""),
     ])
-    write_owned_database(
-        foreground.database,
-        lambda: foreground.data,
-        mark(fingerprint, study=study.study.name),
-        **foreground.metadata,
-    )
+
+
+@brightway_output_logged()  # bw2data's bar per written database goes to the log
+def build(study: Study | str | Path) -> str:
+    """Write the study's foreground into the current project; returns the database name.
+
+    Rebuilding an unchanged study writes nothing; a failed build leaves the previous database as it
+    was; a database of the same name that bw_mllca did not write is never touched, nor one built
+    from another study file with the same study name.
+    """
+    from ..integrity import setup_command
+    from ..locking import project_lock
+
+    if not isinstance(study, Study):
+        study = Study.from_file(study)
+    with project_lock():
+        if study.study.background not in bd.databases:
+            raise ProjectStateError(f"project {bd.projects.current!r} has no {study.study.background!r}: "
+                                    f"{setup_command()} first")
+        foreground = foreground_of(study)
+        _check_links(foreground)
+        owner = mark(study_fingerprint(study, foreground), study=study.study.name)
+        if study.path is not None:
+            owner["origin"] = str(study.path)
+        write_owned_database(foreground.database, lambda: foreground.data, owner, **foreground.metadata)
     return foreground.database

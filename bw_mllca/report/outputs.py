@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -13,11 +14,11 @@ from ..impact.engine import LinearEngine
 from ..impact.provenance import with_method_origin
 from ..impact.system import StudySystem
 from ..interpretation.amortization import amortization_curve, break_even
+from ..interpretation.assessed import mark_not_assessed
 from ..interpretation.completeness import completeness
 from ..interpretation.contribution import dominance_table, significant_issues
 from ..interpretation.embodied_range import embodied_range
 from ..interpretation.sensitivity import tornado
-from ..interpretation.assessed import mark_not_assessed
 from ..interpretation.study_warnings import warnings_table
 from ..interpretation.uncertainty_scope import SCOPE_FULL, uncertainty_scope
 from ..scope.linking import linked_activities_table, study_links
@@ -27,10 +28,14 @@ from .files import inside, safe_frame, safe_output_dir
 from .figures import run_figures
 from .html import write_report_html
 from .model_card import write_model_card
-from .report_tables import report_tables
+from .publish import MANIFEST, staged_folder
+from .report_tables import ReportTables, report_tables
 from .steps import NOTE_COLUMNS, RunNotes, tornado_notes
 from .workbook import goal_and_scope_table, lcia_table, write_results_workbook
 from .writing import output_file
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 TORNADO_COLUMNS = ["parameter", "low_value", "high_value", "method", "unit", "base_score", "low_score", "high_score",
                    "swing", "note"]
@@ -110,6 +115,14 @@ def write_run_outputs(study: Study, frame: pd.DataFrame, out: Path, iterations: 
     report_notes = RunNotes(list(found.notes.itertuples(index=False, name=None)))
     tables = report_notes.attempt_any("report tables", lambda: report_tables(study, system, found.estimated_share))
     figures = report_notes.attempt_any("figures", lambda: run_figures(frame, found, view=study.views[0])) or {}
+    with staged_folder(out) as stage:  # replaced whole: never new files beside a previous run's
+        written = _write_files(study, frame, found, stage, iterations, plots_too, report_notes, tables, figures)
+    return [out / path.name for path in written] + [out / MANIFEST]
+
+
+def _write_files(study: Study, frame: pd.DataFrame, found: Interpretation, out: Path, iterations: int,
+                 plots_too: bool, report_notes: RunNotes, tables: ReportTables | None,
+                 figures: dict[str, Figure]) -> list[Path]:
     written = [inside(out, "lcia.csv")]
     with output_file(written[0]) as path:  # a full disk leaves no truncated file
         safe_frame(mark_not_assessed(frame)).to_csv(path, index=False)  # CSV has no cell types: prefix formula-like text

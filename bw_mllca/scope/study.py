@@ -463,6 +463,7 @@ class Study(Strict):
     _base_dir: Path | None = PrivateAttr(default=None)
     _log_folders: tuple[Path, ...] = PrivateAttr(default=())  # allowed by the caller (--allow-log-folder)
     _warnings: tuple[str, ...] = PrivateAttr(default=())
+    _path: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _use_for_the_unit(self) -> Study:
@@ -547,7 +548,14 @@ class Study(Strict):
                 raise StudyError([("file", str(path), "TOML nested too deeply")], str(path)) from None
         if not isinstance(data, dict):
             raise StudyError([("file", str(path), "a study must be a table (mapping) at top level")], str(path))
-        return cls.from_dict(data, source=str(path), base_dir=path.parent, log_folders=log_folders)
+        study = cls.from_dict(data, source=str(path), base_dir=path.parent, log_folders=log_folders)
+        study._path = path.resolve()
+        return study
+
+    @property
+    def path(self) -> Path | None:
+        """The study file this study was read from (None if made from a dict)."""
+        return self._path
 
     @property
     def base_dir(self) -> Path | None:
