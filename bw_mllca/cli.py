@@ -403,7 +403,8 @@ def _main(args: argparse.Namespace) -> int:
         if args.command == "jobs":
             from .jobs import command as jobs_command
 
-            return jobs_command.run(args)
+            print("\n".join(jobs_command.run(args)))
+            return 0
         if args.command in LISTING_COLUMNS:
             return _listing(args)
     except BwMllcaError as error:

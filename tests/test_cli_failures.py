@@ -178,16 +178,18 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
 
 
 def test_full_disk_names_the_file_and_leaves_no_truncated_output(project, user_method_bw_dir, tmp_path):
-    out = tmp_path / "small-disk"
-    out.mkdir()
+    disk = tmp_path / "small-disk"
+    disk.mkdir()
+    out = disk / "run"  # the outputs are staged beside it, on the same small file system
     study = _study_file(tmp_path / "study")
     command = " ".join([*BW_MLLCA, "--bw-dir", str(user_method_bw_dir), "--project", SETUP_PROJECT, "run", str(study),
                         "--out", str(out), "--iterations", "0"])
     # a 16 KiB file system: lcia.csv (about 40 KB) cannot be written whole
-    result = _in_mount_namespace(f"mount -t tmpfs -o size=16k tmpfs {out} && {command}; echo rc=$?; ls -A {out}")
+    result = _in_mount_namespace(f"mount -t tmpfs -o size=16k tmpfs {disk} && {command}; echo rc=$?; ls -A {disk}; echo ---; ls -A {out}")
     assert "rc=2" in result.stdout, result.stderr[-2000:]
     error = [line for line in result.stderr.splitlines() if line.startswith("bw-mllca:")]
     assert error == [f"bw-mllca: error: {out / 'lcia.csv'}: No space left on device; the partial file was removed "
                      "(the disk or quota is full)"], result.stderr[-2000:]
     assert "Traceback" not in result.stderr
-    assert result.stdout.split("rc=2")[1].split() == []  # nothing left in the output folder
+    # nothing left but the empty output folder: no partial file, no staging folder
+    assert result.stdout.split("rc=2")[1].split() == ["run", "---"]

@@ -228,8 +228,11 @@ class StudySystem:
 
     @cached_property
     def views(self) -> tuple[str, ...]:
-        """The views this database has a functional unit for, in the order they were written."""
-        return tuple(bd.get_node(id=n.id).get("mllca_view") for n in self.nodes.values() if n.role == "functional unit")
+        """The views this database has a functional unit for: attributional, consumer, then any other
+        (a trained-model unit's training view), whatever order bw2data gave the activities ids in."""
+        found = {bd.get_node(id=n.id).get("mllca_view") for n in self.nodes.values() if n.role == "functional unit"}
+        order = ("attributional", "consumer")
+        return tuple(v for v in order if v in found) + tuple(sorted(found.difference(order)))
 
     def functional_unit(self, view: str = "attributional") -> Node:
         for node in self.nodes.values():

@@ -100,6 +100,11 @@ def write_owned_database(
             problem = integrity.rows_problem(name)
             if found.get("fingerprint") == owner.get("fingerprint") and problem is None:
                 integrity.repair_datapackage(name)  # a Ctrl-C while it was processed
+                if owner.get("origin") and found.get("origin") != owner["origin"]:
+                    # The same content from another study file: it is now that file's build.
+                    stored = bd.databases[name]
+                    stored[MARK] = {**found, "origin": owner["origin"]}
+                    bd.databases[name] = stored
                 return "unchanged"
             if problem:
                 logger.warning("database %r: %s; rebuilding it", name, problem)

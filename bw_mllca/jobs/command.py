@@ -24,7 +24,8 @@ def add_parser(commands) -> None:
     jobs.add_argument("--plots", action="store_true", help="also write PNG plots (top accounts, idle share, monthly)")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> list[str]:
+    """Attribute the accounting of ``args`` and write the outputs; the summary lines to show."""
     from .. import setup_project
     from ..report.files import inside, safe_output_dir
     from .cluster import Cluster
@@ -41,10 +42,10 @@ def run(args: argparse.Namespace) -> int:
     written = write_job_outputs(result, out, plots=args.plots)
     label = gwp_label(result)
     total = result.aggregate("partition")
-    print(f"cluster {cluster.cluster.name!r}: {int(total['jobs'].sum()):,} jobs")
+    lines = [f"cluster {cluster.cluster.name!r}: {int(total['jobs'].sum()):,} jobs"]
     for metric in ("JSC", "JSC^e", "ASC", "ASC^e"):
-        print(f"  {metric:<6} {total[f'{metric}: {label}'].sum():>14.6g} {label}")
+        lines.append(f"  {metric:<6} {total[f'{metric}: {label}'].sum():>14.6g} {label}")
     unallocated = result.cluster_total().loc[label, "unallocated idle"]
-    print(f"  unallocated idle capacity {unallocated:.6g} {label}")
-    print(f"wrote {len(written) + len(result.per_job_files or [])} files to {out}")
-    return 0
+    lines.append(f"  unallocated idle capacity {unallocated:.6g} {label}")
+    lines.append(f"wrote {len(written) + len(result.per_job_files or [])} files to {out}")
+    return lines

@@ -125,6 +125,13 @@ def staged_folder(out: Path) -> Iterator[Path]:
             kill_point("outputs:swapping")
         stage.rename(out)
         shutil.rmtree(previous, ignore_errors=True)
+    except OSError as error:
+        shutil.rmtree(stage, ignore_errors=True)
+        if error.filename and Path(error.filename).is_relative_to(stage):
+            # Name the file the user asked for, not its place in the staging folder.
+            final = out / Path(error.filename).relative_to(stage)
+            raise OSError(error.errno, error.strerror, str(final)) from None
+        raise
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
