@@ -225,7 +225,8 @@ def test_valid_studies_build_and_invalid_ones_write_nothing(project, tmp_path):
 
     valid = valid_studies(name="prop build").map(lambda d: (d, 0))
 
-    @settings(max_examples=BUILD_EXAMPLES, **SETTINGS)
+    # Derandomized: the same 25 cases on every run, so the closing count is a fixed expectation.
+    @settings(max_examples=BUILD_EXAMPLES, derandomize=True, **SETTINGS)
     @given(st.one_of(valid, valid, mutated_studies()))
     def check(case):
         data, _ = case
