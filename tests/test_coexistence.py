@@ -1,4 +1,4 @@
-"""Coexistence with a user's data (issue 7.3): in a project that already holds a user's biosphere3
+"""Coexistence with a user's data: in a project that already holds a user's biosphere3
 of another version, user methods (some under standard or bw_mllca names) and user databases with
 names close to ours, setup and build change nothing of the user's; what bw_mllca writes is
 namespaced; a user database named exactly like a study database is never overwritten.

@@ -1,4 +1,4 @@
-"""Comparison of product systems on the same functional unit (issue 5)."""
+"""Comparison of product systems on the same functional unit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hardware v2 (issue 11): physical manufacture inventories, catalog, CPU-only nodes, server lifespan.
+"""Hardware v2: physical manufacture inventories, catalog, CPU-only nodes, server lifespan.
 
 Numbers are checked against hand calculations from the raw tables (wafer model, amortization),
 published ranges, and properties (category coverage, fab-grid sensitivity), on real Brightway

@@ -1,4 +1,4 @@
-"""A study becomes a foreground whose exchange amounts carry the amortization (issue 3).
+"""A study becomes a foreground whose exchange amounts carry the amortization.
 
 Every expectation is a hand calculation in the test. Brightway stores exchange amounts at
 float32 precision (bw_processing), so each stored amount is rounded with ``f32`` before the

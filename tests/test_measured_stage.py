@@ -1,4 +1,4 @@
-"""A stage that references an energy log (issue 6): the log's IT energy becomes the stage's input."""
+"""A stage that references an energy log: the log's IT energy becomes the stage's input."""
 
 from __future__ import annotations
 

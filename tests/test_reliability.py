@@ -1,4 +1,4 @@
-"""Atomic, idempotent builds (issue 7.2): a rebuild gives an identical database; a failure injected
+"""Atomic, idempotent builds: a rebuild gives an identical database; a failure injected
 in the middle of a write (inside bw2data's dataset writer, inside Database.process, or a Ctrl-C)
 leaves the previous database exactly as it was; a failed first build leaves no database.
 """

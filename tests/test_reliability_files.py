@@ -1,4 +1,4 @@
-"""Safe output (issue 7.4): paths stay inside the chosen folder; user text never becomes a formula
+"""Safe output: paths stay inside the chosen folder; user text never becomes a formula
 in an exported workbook or CSV file."""
 
 from __future__ import annotations

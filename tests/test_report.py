@@ -1,4 +1,4 @@
-"""What a run hands on: results workbook, model card, plots (issue 5)."""
+"""What a run hands on: results workbook, model card, plots."""
 
 from __future__ import annotations
 

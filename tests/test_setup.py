@@ -1,4 +1,4 @@
-"""Project setup: biosphere3, bundled LCIA methods, the background database (issue 2)."""
+"""Project setup: biosphere3, bundled LCIA methods, the background database."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Study validation: one StudyError listing every problem with its field and value (issue 7.1),
+"""Study validation: one StudyError listing every problem with its field and value,
 safe parsing of study files (7.4) and plausibility warnings with units (7.5).
 
 These tests need no Brightway project: they only validate.

@@ -1,4 +1,4 @@
-"""Property-based validation (issue 7.1): thousands of generated studies, valid and invalid.
+"""Property-based validation: thousands of generated studies, valid and invalid.
 
 - ``test_validation_never_crashes``: 2,500 studies (a valid study, then 0-3 random mutations of any
   field: odd types, NaN/inf, huge or negative numbers, formula-like and unicode names, deleted or
