@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 def pardiso_available() -> bool:
     """Whether bw2calc solves with pypardiso (it imports it once, at its own import)."""
-    import bw2calc
+    from .bw2calc_quiet import bw2calc
 
     return bool(getattr(bw2calc, "PYPARDISO", False))
 

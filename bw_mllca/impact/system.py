@@ -24,12 +24,12 @@ import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
-import bw2calc as bc
 import bw2data as bd
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
+from .bw2calc_quiet import bw2calc as bc
 from .solver import Factorization
 
 logger = logging.getLogger(__name__)

@@ -12,10 +12,10 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import bw2calc as bc
 import bw2data as bd
 import pandas as pd
 
+from ..impact.bw2calc_quiet import bw2calc as bc
 from ..impact.calculate import DEFAULT_METHODS
 from ..impact.method_info import method_columns
 from ..impact.system import Method
