@@ -71,24 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--log", action="store_true", help="space the values logarithmically")
     sweep.add_argument("--out", type=Path, required=True, help="CSV file to write")
 
-    regions = commands.add_parser(
-        "regions",
-        help="list the grid regions a study's datacenter may name",
-        description="List every grid region (code, name, kind, years with a mix, GWP100 per kWh at the "
-        "datacenter meter in the latest year, water, AWARE factor, losses, aliases). Needs no project.",
-    )
-    regions.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default table)")
-    regions.add_argument("--kind", choices=("country", "subregion", "zone"), default=None, help="only regions of this kind")
-
-    hardware = commands.add_parser(
-        "hardware",
-        help="list the catalog hardware a study may name",
-        description="List every catalog device (code, kind, name, own lifespan, TDP or non-accelerator draw, "
-        "GWP100 of manufacturing one unit, memory, dies, aliases). Needs no project.",
-    )
-    hardware.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default table)")
-    hardware.add_argument("--kind", choices=("accelerator", "cpu-server", "host-server", "storage", "network"), default=None,
-                          help="only devices of this kind")
+    _listing_parser(commands, "regions", "list the grid regions a study's datacenter may name",
+                    "List every grid region (code, name, kind, years with a mix, GWP100 per kWh at the "
+                    "datacenter meter in the latest year, water, AWARE factor, losses, aliases). Needs no project.",
+                    ("country", "subregion", "zone"), "only regions of this kind")
+    _listing_parser(commands, "hardware", "list the catalog hardware a study may name",
+                    "List every catalog device (code, kind, name, own lifespan, TDP or non-accelerator draw, "
+                    "GWP100 of manufacturing one unit, memory, dies, aliases). Needs no project.",
+                    ("accelerator", "cpu-server", "host-server", "storage", "network"), "only devices of this kind")
 
     from .jobs import command as jobs_command  # `bw-mllca jobs`: per-job footprints of a cluster
 
@@ -109,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
     for command in commands.choices.values():  # the global options may also follow the command
         _global_options(command, after_command=True)
     return parser
+
+
+def _listing_parser(commands: argparse._SubParsersAction, name: str, summary: str, description: str, kinds: tuple[str, ...], kind_help: str) -> None:
+    """A catalog listing command (``regions``, ``hardware``): --format and --kind."""
+    listing = commands.add_parser(name, help=summary, description=description)
+    listing.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default table)")
+    listing.add_argument("--kind", choices=kinds, default=None, help=kind_help)
 
 
 def _global_options(parser: argparse.ArgumentParser, after_command: bool = False) -> None:
