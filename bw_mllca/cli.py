@@ -25,11 +25,13 @@ def _parser() -> argparse.ArgumentParser:
     _global_options(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser(
+    setup = commands.add_parser(
         "setup",
         help="make the project ready: biosphere3, TRACI/EF/IPCC methods, public-data background",
-        description="Set up a Brightway project offline and idempotently.",
+        description="Set up a Brightway project offline and idempotently; with --background, also check the "
+        "ecoinvent mapping against the project's ecoinvent database and relink the hardware to it.",
     )
+    _background_arguments(setup)
     run = commands.add_parser(
         "run",
         help="build a study and write its results (lcia.csv)",
@@ -44,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     plotting.add_argument("--plots", action="store_true", help="also write the PNG/SVG plots (stages, amortization, tornado)")
     plotting.add_argument("--no-plots", action="store_true", help="no effect: plots are off unless --plots (kept for old scripts)")
     _dask_argument(run)
+    _background_arguments(run)
 
     compare = commands.add_parser(
         "compare",
@@ -57,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
     compare.add_argument("--no-plots", action="store_true", help="skip the plots (faster)")
     _dask_argument(compare)
+    _background_arguments(compare)
 
     sweep = commands.add_parser(
         "sweep",
@@ -70,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--points", type=int, default=101, help="number of values (default 101)")
     sweep.add_argument("--log", action="store_true", help="space the values logarithmically")
     sweep.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    _background_arguments(sweep)
 
     _listing_parser(commands, "regions", "list the grid regions a study's datacenter may name",
                     "List every grid region (code, name, kind, years with a mix, GWP100 per kWh at the "
@@ -91,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("study", type=Path, help="study file (TOML or YAML)")
     export.add_argument("--out", type=Path, required=True, help="workbook path (.xlsx)")
+    _background_arguments(export)
     for command in (run, compare, sweep):
         command.add_argument("--method", action="append", default=None, metavar="METHOD",
                              help="LCIA method to calculate, repeatable: 'family | category | indicator', a "
@@ -120,6 +126,15 @@ def _global_options(parser: argparse.ArgumentParser, after_command: bool = False
                         help="show Brightway's own progress bars, info and warning lines, and bw_mllca's log")
     parser.add_argument("--allow-log-folder", type=Path, action="append", default=keep if after_command else [],
                         metavar="DIR", help="a folder besides the study's own that its energy logs may be read from (repeatable)")
+
+
+def _background_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--background", metavar="BACKGROUND",
+                        help="the background of every gateway: 'mllca background' (public data) or an ecoinvent "
+                        "version and system model, e.g. ecoinvent-3.10-cutoff (overrides the study's study.background)")
+    parser.add_argument("--background-database", action="append", default=[], metavar="DATABASE",
+                        help="the project's ecoinvent database, if not named as --background (setup: repeatable, "
+                        "one per premise scenario database)")
 
 
 def _dask_argument(parser: argparse.ArgumentParser) -> None:
@@ -205,13 +220,17 @@ def _prepare(args: argparse.Namespace, paths: Sequence[Path]):
     from .inventory.foreground import build
     from .scope.study import Study
 
-    studies = [Study.from_file(path, log_folders=args.allow_log_folder) for path in paths]
+    studies = [_with_background(Study.from_file(path, log_folders=args.allow_log_folder), args) for path in paths]
     for study in studies:
         for warning in study.warnings:
             print(f"warning: {study.study.name}: {warning}", file=sys.stderr)
     report = setup_project(args.project)
     for conflict in report.conflicts:
         print(f"conflict: {conflict}", file=sys.stderr)
+    choices = [s.study.background_choice for s in studies]
+    for spec, databases in dict.fromkeys((c.spec, c.databases) for c in choices if not c.is_public):
+        for line in setup_project(args.project, background=spec, background_databases=databases).ecoinvent:
+            print(f"background {line}", file=sys.stderr)
     from .interpretation.study_warnings import allocation_warnings, build_warnings
 
     for study in studies:
@@ -221,6 +240,17 @@ def _prepare(args: argparse.Namespace, paths: Sequence[Path]):
     for warning in allocation_warnings(studies, [str(path) for path in paths]):
         print(f"warning: {warning}", file=sys.stderr)
     return studies
+
+
+def _with_background(study, args: argparse.Namespace):
+    """``study`` on the background ``--background`` names (unchanged without it)."""
+    if args.background is None:
+        if args.background_database:
+            raise ValueError("--background-database: give --background too")
+        return study
+    if len(args.background_database) > 1:
+        raise ValueError("--background-database: one database for a study (premise scenarios go in the study file)")
+    return study.with_background(args.background, args.background_database[0] if args.background_database else None)
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -235,7 +265,8 @@ def _compare(args: argparse.Namespace) -> int:
 
     _check_iterations(args.iterations)
     dask = _dask(args)
-    check_comparable([Study.from_file(path, log_folders=args.allow_log_folder) for path in args.studies])  # refuse before building
+    check_comparable([_with_background(Study.from_file(path, log_folders=args.allow_log_folder), args)
+                      for path in args.studies])  # refuse before building
     out = safe_output_dir(args.out)
     studies = _prepare(args, args.studies)
     methods = _methods(args)
@@ -387,7 +418,10 @@ def _main(args: argparse.Namespace) -> int:
         if args.command == "setup":
             from . import setup_project
 
-            print(setup_project(args.project).summary())
+            if args.background_database and args.background is None:
+                raise ValueError("--background-database: give --background too")
+            print(setup_project(args.project, background=args.background,
+                                background_databases=args.background_database).summary())
             return 0
         if args.command == "run":
             return _run(args)

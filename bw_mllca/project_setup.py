@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -88,6 +89,7 @@ class SetupReport:
     methods_unchanged: int = 0
     conflicts: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    ecoinvent: list[str] = field(default_factory=list)  # an ecoinvent background: what setup checked and wrote
 
     @property
     def wrote_anything(self) -> bool:
@@ -100,6 +102,7 @@ class SetupReport:
             f"({self.seconds:.1f} s)"
         ]
         lines += [f"conflict: {text}" for text in self.conflicts]
+        lines += [f"background {text}" for text in self.ecoinvent]
         return "\n".join(lines)
 
 
@@ -108,6 +111,8 @@ def setup_project(
     name: str,
     families: tuple[str, ...] = DEFAULT_FAMILIES,
     inventories: Path | None = None,
+    background: str | None = None,
+    background_databases: Sequence[str] = (),
 ) -> SetupReport:
     """Make project ``name`` current and give it biosphere3, the LCIA methods and the background.
 
@@ -115,13 +120,25 @@ def setup_project(
     writes nothing. A biosphere3, method or database of the same name that bw_mllca did not write
     is left as it is: a missing flow or a clashing database raises SetupConflict, a differing method
     is reported in ``conflicts``.
+
+    ``background`` ("ecoinvent-3.10-cutoff"): also check the ecoinvent mapping against the project's
+    database of that name (or each of ``background_databases``: premise scenario databases) and write
+    its relinked hardware database (``bw_mllca.ecoinvent.setup``); a missing or ambiguous mapped
+    activity raises LinkError listing the closest candidates.
     """
     from .locking import project_lock
 
     # The lock comes before the project is created or opened: two set-ups of a new project at once
     # must not both create it (or both write biosphere3 into it).
     with project_lock(name):
-        return _setup_project(name, families, inventories)
+        report = _setup_project(name, families, inventories)
+        if background is not None and background != BACKGROUND:
+            from .ecoinvent.setup import setup_ecoinvent
+
+            started = time.perf_counter()
+            report.ecoinvent = [done.summary() for done in setup_ecoinvent(background, background_databases)]
+            report.seconds += time.perf_counter() - started
+        return report
 
 
 def _setup_project(name: str, families: tuple[str, ...], inventories: Path | None) -> SetupReport:

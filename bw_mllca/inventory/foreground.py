@@ -42,6 +42,8 @@ from ..scope.resolve import (
 from ..scope.linking import ONE_ACCELERATOR, ONE_KWH_AT_METER, LinkedActivity, resolve_link
 from ..scope.study import Embodied, Stage, StageKind, Study, slug
 from ..catalog import Region
+from ..ecoinvent.gateways import EcoinventGateways
+from .background import BACKGROUND
 from .biosphere import BIOSPHERE, OWN_BIOSPHERE, WATER_AWARE
 from .grid_mixes import grid_mix, technology_water_m3_per_kwh
 from .writer import write_owned_database
@@ -52,6 +54,7 @@ WATER_TO_AIR = "075e433b-4be4-448e-9510-9a5029c1ce94"  # Water; air, unspecified
 
 # Components: the tag on each exchange that leaves the foreground (impact/system.py reads it).
 ELECTRICITY, END_OF_LIFE, PLATFORM = "electricity", "end of life", "platform overhead"
+ONSITE_WATER = "on-site water"
 EMBODIED_ACCELERATOR = "embodied accelerator"
 EMBODIED_SERVER = "embodied host server"
 EMBODIED_STORAGE_NETWORK = "embodied storage and network"
@@ -102,12 +105,17 @@ class _Builder:
     def __init__(self, study: Study):
         self.study = study
         self.db = study.database_name
-        self.bg = study.study.background
+        self.bg = BACKGROUND  # the public data: the whole background, or what an ecoinvent one leaves to it
+        self.choice = study.study.background_choice
+        self.ecoinvent = None if self.choice.is_public else EcoinventGateways(self.choice)
         self.data: dict[tuple[str, str], dict] = {}
         self.records: list[StageRecord] = []
         self.hardware = {n: resolve_hardware(n, h) for n, h in study.hardware.items()}
         self.datacenters = {n: resolve_datacenter(n, d) for n, d in study.datacenters.items()}
         self.sources: set[str] = set()
+        if self.ecoinvent is not None:
+            self.sources.add(f"{self.choice.label}: gateways linked by bw_mllca's ecoinvent mapping "
+                             "(inventories/ecoinvent_mapping.csv, ecoinvent_locations.csv)")
         self.source = f"study {study.study.name!r}"  # how errors name the study
         from ..catalog import load_catalog
 
@@ -147,6 +155,14 @@ class _Builder:
 
     def background(self, code: str) -> tuple[str, str]:
         return (self.bg, code)
+
+    def link_hardware(self, activity: dict, code: str, amount: float, comment: str, component: str) -> None:
+        """A hardware activity of the background: the public one, or its copy relinked to ecoinvent
+        (one per scenario database, weighted)."""
+        inputs = self.ecoinvent.hardware(code) if self.ecoinvent else [((self.bg, code), 1.0)]
+        for key, weight in inputs:
+            share = f" (weight {weight:.6g} of {key[0]!r})" if weight != 1.0 else ""
+            self.link(activity, key, amount * weight, comment + share, component)
 
     # -- infrastructure ------------------------------------------------------------------------
     def embodied_activity(self, code: str, name: str, embodied: Embodied) -> tuple[str, str]:
@@ -202,7 +218,7 @@ class _Builder:
             key = self.embodied_activity(f"manufacture:{slug(name)}:accelerator", f"accelerator manufacture, {label} ({name})", spec.accelerator_embodied)
             self.link(activity, key, per_acc, "accelerator manufacture", EMBODIED_ACCELERATOR)
         elif accelerator is not None:
-            self.link(activity, self.background(accelerator.manufacture_activity), per_acc, "accelerator manufacture", EMBODIED_ACCELERATOR)
+            self.link_hardware(activity, accelerator.manufacture_activity, per_acc, "accelerator manufacture", EMBODIED_ACCELERATOR)
             self.sources.add(accelerator.source)
         if not end_of_life:
             pass
@@ -210,14 +226,14 @@ class _Builder:
             key = self.embodied_activity(f"eol:{slug(name)}:accelerator", f"accelerator end of life, user-given ({name})", spec.accelerator_end_of_life)
             self.link(activity, key, per_acc, "accelerator end of life", END_OF_LIFE)
         elif accelerator is not None and not hw.cpu_only:
-            self.link(activity, self.background(accelerator.end_of_life_activity), per_acc, "accelerator end of life", END_OF_LIFE)
+            self.link_hardware(activity, accelerator.end_of_life_activity, per_acc, "accelerator end of life", END_OF_LIFE)
         if not manufacture:
             pass
         elif spec.server_embodied is not None:
             key = self.embodied_activity(f"manufacture:{slug(name)}:server", f"host server manufacture, user-given ({name})", spec.server_embodied)
             self.link(activity, key, per_server, "host server manufacture", server_component)
         elif server is not None:
-            self.link(activity, self.background(server.manufacture_activity), per_server, "host server manufacture", server_component)
+            self.link_hardware(activity, server.manufacture_activity, per_server, "host server manufacture", server_component)
             self.sources.add(server.source)
         if not end_of_life:
             pass
@@ -225,15 +241,15 @@ class _Builder:
             key = self.embodied_activity(f"eol:{slug(name)}:server", f"host server end of life, user-given ({name})", spec.server_end_of_life)
             self.link(activity, key, per_server, "host server end of life", END_OF_LIFE)
         elif server is not None and spec.server_embodied is None:
-            self.link(activity, self.background(server.end_of_life_activity), per_server, "host server end of life", END_OF_LIFE)
+            self.link_hardware(activity, server.end_of_life_activity, per_server, "host server end of life", END_OF_LIFE)
         for device_code, units_per_node in spec.storage_and_network.items():
             device = self.catalog.hardware[device_code]
             # units per node / (accelerators per node x the device's own lifespan in hours x utilization)
             share = units_per_node / (hw.accelerators_per_node * device.default_lifespan_years * HOURS_PER_YEAR * hw.utilization)
             if manufacture:
-                self.link(activity, self.background(device.manufacture_activity), share, f"{device_code} manufacture", EMBODIED_STORAGE_NETWORK)
+                self.link_hardware(activity, device.manufacture_activity, share, f"{device_code} manufacture", EMBODIED_STORAGE_NETWORK)
             if end_of_life:
-                self.link(activity, self.background(device.end_of_life_activity), share, f"{device_code} end of life", END_OF_LIFE)
+                self.link_hardware(activity, device.end_of_life_activity, share, f"{device_code} end of life", END_OF_LIFE)
             self.sources.add(device.source)
         return self.key(code)
 
@@ -243,14 +259,16 @@ class _Builder:
             return self.key(code)
         spec = self.study.datacenters[name]
         dc = self.datacenters[name]
-        per_kwh = 1.0  # linked grid units per kWh at the meter
+        grids: list[tuple[tuple[str, str], float]]  # grid activities and their kWh per kWh at the meter
         if spec.electricity_activity is not None:
             linked = self.linked_grid(name)
-            grid, location, per_kwh = linked.key, linked.location or "GLO", linked.amount_per_unit
+            grids, location = [(linked.key, linked.amount_per_unit)], linked.location or "GLO"
+        elif spec.region is not None and self.ecoinvent is not None:
+            region = self.catalog.region(spec.region)
+            grids, location = self.ecoinvent.grid(name, region.code, spec.grid_span), region.location
         elif spec.region is not None:
             region = self.catalog.region(spec.region)
-            grid = self.grid(name, region, spec.grid_span)
-            location = region.location
+            grids, location = [(self.grid(name, region, spec.grid_span), 1.0)], region.location
             self.sources.add(region.source)
         else:
             grid_code = f"grid:{slug(name)}"
@@ -266,8 +284,7 @@ class _Builder:
             self.emit(grid_activity, WATER_TO_AIR, water_m3, "off-site water, m3 per kWh")
             self.emit_aware(grid_activity, water_m3 * self.catalog.aware_cf["GLO"],
                             "off-site water x world-average AWARE factor (a user-given grid has no location)")
-            grid = self.key(grid_code)
-            location = "GLO"
+            grids, location = [(self.key(grid_code), 1.0)], "GLO"
         if spec.profile:
             self.sources.add(self.catalog.datacenters[spec.profile].source)
         activity = self.add(
@@ -282,8 +299,13 @@ class _Builder:
                 "enters once, here."
             ),
         )
-        self.link(activity, grid, dc.pue * per_kwh, "grid electricity at the meter: 1 kWh IT x PUE", ELECTRICITY)
+        for grid, per_kwh in grids:
+            self.link(activity, grid, dc.pue * per_kwh, "grid electricity at the meter: 1 kWh IT x PUE", ELECTRICITY)
         self.emit(activity, WATER_TO_AIR, dc.wue_l_per_kwh / 1000.0, "on-site water: 1 kWh IT x WUE, m3")
+        if self.ecoinvent is not None:  # the evaporated water is drawn from the local tap-water market
+            region_code = spec.region or (location if self.catalog.has_region(location) else None)
+            for key, per_m3 in self.ecoinvent.tap_water(name, region_code):
+                self.link(activity, key, dc.wue_l_per_kwh / 1000.0 * per_m3, "on-site water supply: WUE, m3 of tap water", ONSITE_WATER)
         if spec.region is not None:
             region = self.catalog.region(spec.region)
             cf, where = region.aware_cf, f"AWARE factor of {region.country}"
@@ -571,7 +593,8 @@ class _Builder:
             },
             "mllca_warnings": [f"stage {r.name!r}: {note}" for r in self.records for note in r.notes],
             "mllca_data_sources": sorted(self.sources | set(study.scope.data_sources)),
-            "mllca_background": study.study.background,
+            "mllca_background": self.choice.label,
+            **({"mllca_gateways": self.ecoinvent.records()} if self.ecoinvent else {}),
         }
         return Foreground(self.db, self.data, self.records, metadata)
 
@@ -620,13 +643,21 @@ def study_fingerprint(study: Study, foreground: Foreground | None = None) -> str
     """What a study's database is built from: the study, its foreground and the background's mark.
     Equal to the database's mark: the database is this study's current build."""
     foreground = foreground or foreground_of(study)
-    background_mark = (bd.databases.get(study.study.background) or {}).get("bw_mllca", {})
     return fingerprint_of([
         study.model_dump(mode="json"),
         sorted((str(k), v) for k, v in foreground.data.items()),
         foreground.metadata,
-        background_mark.get("fingerprint", ""),
+        *((bd.databases.get(name) or {}).get("bw_mllca", {}).get("fingerprint", "") for name in _owned_backgrounds(study)),
     ])
+
+
+def _owned_backgrounds(study: Study) -> list[str]:
+    """The background databases bw_mllca wrote that the study links to: the public data, and on
+    ecoinvent the relinked hardware of each of its databases."""
+    from ..ecoinvent.hardware import hardware_database
+
+    choice = study.study.background_choice
+    return [BACKGROUND] + ([] if choice.is_public else [hardware_database(db) for db in choice.databases])
 
 
 @brightway_output_logged()  # bw2data's bar per written database goes to the log
@@ -643,9 +674,8 @@ def build(study: Study | str | Path) -> str:
     if not isinstance(study, Study):
         study = Study.from_file(study)
     with project_lock():
-        if study.study.background not in bd.databases:
-            raise ProjectStateError(f"project {bd.projects.current!r} has no {study.study.background!r}: "
-                                    f"{setup_command()} first")
+        if BACKGROUND not in bd.databases:
+            raise ProjectStateError(f"project {bd.projects.current!r} has no {BACKGROUND!r}: {setup_command()} first")
         foreground = foreground_of(study)
         _check_links(foreground)
         owner = mark(study_fingerprint(study, foreground), study=study.study.name)

@@ -49,6 +49,7 @@ def _common(study: Study, frame: pd.DataFrame, view: str, notes: Sequence[str] =
             }
             for name, dc in study.datacenters.items()
         },
+        "background": study.study.background_choice.label,
         "excluded_stages": {e.stage: e.reason for e in study.scope.excluded},
         "hardware_manufacture_in_boundary": not study.scope.excludes("hardware manufacture"),
         "not_assessed": not_assessed(frame[frame["view"] == view]),
@@ -162,6 +163,7 @@ def _footer(card: dict[str, Any]) -> list[str]:
     lines += ["", "| datacenter | region | PUE | WUE (L/kWh) |", "| --- | --- | --- | --- |"]
     for name, dc in card["datacenters"].items():
         lines.append(f"| {cell(name)} | {cell(dc['region'])} | {dc['pue']:g} | {dc['wue_l_per_kwh']:g} |")
+    lines += ["", f"Background: {cell(card['background'])}."]
     if card["excluded_stages"]:
         lines += ["", "Outside the system boundary: " + "; ".join(f"{cell(k)} ({cell(v)})" for k, v in card["excluded_stages"].items()) + "."]
     if card["not_assessed"]:

@@ -21,6 +21,7 @@ from ..interpretation.embodied_range import embodied_range
 from ..interpretation.sensitivity import tornado
 from ..interpretation.study_warnings import warnings_table
 from ..interpretation.uncertainty_scope import SCOPE_FULL, uncertainty_scope
+from ..ecoinvent.report import background_label, background_table
 from ..scope.linking import linked_activities_table, study_links
 from ..scope.study import Study
 from .card_categories import category_rows
@@ -125,7 +126,8 @@ def _write_files(study: Study, frame: pd.DataFrame, found: Interpretation, out: 
                  figures: dict[str, Figure]) -> list[Path]:
     written = [inside(out, "lcia.csv")]
     with output_file(written[0]) as path:  # a full disk leaves no truncated file
-        safe_frame(mark_not_assessed(frame)).to_csv(path, index=False)  # CSV has no cell types: prefix formula-like text
+        # CSV has no cell types: prefix formula-like text; the last column names the background
+        safe_frame(mark_not_assessed(frame).assign(background=background_label(study))).to_csv(path, index=False)
     sheets = {
         "Significant issues": found.significant_issues,
         "Dominant stages": found.dominance,
@@ -141,6 +143,7 @@ def _write_files(study: Study, frame: pd.DataFrame, found: Interpretation, out: 
     }
     if study_links(study):
         sheets["Linked activities"] = linked_activities_table(study)
+    sheets["Background"] = background_table(study)
     with output_file(inside(out, "results.xlsx")) as path:
         written.append(write_results_workbook(path, study, frame, sheets))
     written += write_model_card(study, frame, out, found.uncertainty, notes=report_notes.lines())  # quotes the full interval

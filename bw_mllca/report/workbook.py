@@ -68,6 +68,7 @@ def goal_and_scope_table(study: Study) -> pd.DataFrame:
         ("performance constraints", "; ".join(c.text() for c in fu.constraints)),
         ("approach", study.scope.approach),
         ("cut-off", study.scope.cut_off),
+        ("background", study.study.background_choice.label),
     ]
     if study.use is not None:
         rows.append(("lifetime queries", study.use.total_queries))

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..ecoinvent.spec import BackgroundChoice, parse_background, scenario_weights
 from ..errors import StudyError
 from ..estimate.fields import StageEstimate, UseEstimate
 
@@ -441,9 +442,48 @@ class Dataset(Strict):
 class StudyInfo(Strict):
     name: Name
     database: Name | None = None
+    # "mllca background" (public data) or an ecoinvent version and system model, "ecoinvent-3.10-cutoff"
     background: Name = "mllca background"
+    background_database: Name | None = None  # the project's ecoinvent database, if not named as background
+    background_scenarios: dict[Annotated[int, Field(ge=1990, le=2100)], Name] = {}  # year -> premise database
+    background_year: Annotated[int, NOT_BOOL, Field(ge=1990, le=2100)] | None = None  # year of the gateways
     description: str = ""
     log_folders: tuple[str, ...] = ()  # folders besides the study's own that energy logs may be read from
+
+    @field_validator("background")
+    @classmethod
+    def _known_background(cls, value: str) -> str:
+        parse_background(value)  # ValueError naming the accepted forms
+        return value
+
+    @model_validator(mode="after")
+    def _background_fields(self) -> StudyInfo:
+        ecoinvent = parse_background(self.background) is not None
+        given = [f for f in ("background_database", "background_scenarios", "background_year") if getattr(self, f)]
+        if given and not ecoinvent:
+            raise ValueError(f"{', '.join(given)}: only with an ecoinvent background (background = \"ecoinvent-3.10-cutoff\")")
+        if self.background_database is not None and self.background_scenarios:
+            raise ValueError("give background_database or background_scenarios, not both")
+        if self.background_scenarios and self.background_year is None:
+            raise ValueError("background_year: required with background_scenarios (the year of every gateway "
+                             "that names none: hardware, end of life, water, grids without grid_year)")
+        if self.background_year is not None and not self.background_scenarios:
+            raise ValueError("background_year: chooses among background_scenarios; give them too")
+        if self.background_scenarios:
+            try:
+                scenario_weights(self.background_scenarios, self.background_year or 0)
+            except ValueError as error:
+                raise ValueError(f"background_year = {self.background_year}: {error}") from None
+        return self
+
+    @property
+    def background_choice(self) -> BackgroundChoice:
+        """The background of every gateway (bw_mllca.ecoinvent.spec)."""
+        found = parse_background(self.background)
+        if found is None:
+            return BackgroundChoice(self.background)
+        return BackgroundChoice(self.background, found[0], found[1], self.background_database or self.background,
+                                dict(self.background_scenarios), self.background_year)
 
 
 class Study(Strict):
@@ -479,6 +519,22 @@ class Study(Strict):
             raise ValueError("use: required for a functional unit of queries (or set goal.functional_unit.kind "
                              "= \"trained model\")")
         return self
+
+    def with_background(self, background: str, database: str | None = None) -> Study:
+        """This study on another background (``bw-mllca run --background``), checked as a study file's is."""
+        from .validation import check_study
+
+        fields = {**self.study.model_dump(), "background": background, "background_database": database,
+                  "background_scenarios": {}, "background_year": None}
+        try:
+            info = StudyInfo.model_validate(fields)
+        except ValidationError as error:
+            raise StudyError([(f"study.{path}" if path != "(study)" else "study.background", value, message)
+                              for path, value, message in _problems(error)],
+                             "--background") from None
+        study = self.model_copy(update={"study": info})
+        study._warnings = tuple(check_study(study, "--background"))
+        return study
 
     @property
     def database_name(self) -> str:

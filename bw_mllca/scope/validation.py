@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..catalog import Catalog, load_catalog
+from ..ecoinvent.spec import BackgroundChoice
 from ..errors import StudyError
 from ..estimate.checks import stage_estimate_problems, use_estimate_problems
 from . import log_paths
@@ -291,7 +292,10 @@ def _check_datacenters(parts: _Parts, catalog: Catalog, problems: list[Problem],
         if datacenter.region is not None and not catalog.has_region(datacenter.region):
             problems.append((f"{path}.region", datacenter.region, "unknown grid region; " + _closest(datacenter.region, regions)))
         elif datacenter.region is not None and datacenter.grid_span is not None:
-            _check_grid_years(path, datacenter, catalog, problems)
+            if parts.info is not None and not parts.info.background_choice.is_public:
+                _check_scenario_years(path, datacenter, parts.info.background_choice, problems)
+            else:
+                _check_grid_years(path, datacenter, catalog, problems)
         if datacenter.profile is not None and datacenter.profile not in catalog.datacenters:
             problems.append((f"{path}.profile", datacenter.profile, "unknown datacenter profile; " + _closest(datacenter.profile, profiles)))
         resolved = resolve_datacenter(name, datacenter, catalog)
@@ -306,6 +310,20 @@ def _check_datacenters(parts: _Parts, catalog: Catalog, problems: list[Problem],
                 f"{path}.grid_kgco2e_per_kwh = {grid:g} kg CO2e/kWh is outside the inventories' range "
                 f"({min(intensities):g}-{max(intensities):g} kg CO2e/kWh)"
             )
+
+
+def _check_scenario_years(path: str, datacenter: Datacenter, choice: BackgroundChoice, problems: list[Problem]) -> None:
+    """On ecoinvent, a datacenter's years pick premise scenario databases (one vintage without them)."""
+    field = "grid_year" if datacenter.grid_year is not None else "grid_years"
+    value = datacenter.grid_year if datacenter.grid_year is not None else list(datacenter.grid_years or ())
+    if not choice.scenarios:
+        problems.append((f"{path}.{field}", value, "an ecoinvent market has one vintage: name premise databases by "
+                                                   "year in study.background_scenarios to vary the grid by year"))
+        return
+    first, last = datacenter.grid_span or (0, 0)
+    years = sorted(choice.scenarios)
+    if first < years[0] or last > years[-1]:
+        problems.append((f"{path}.{field}", value, f"outside the scenario years {years[0]}-{years[-1]} of study.background_scenarios"))
 
 
 def _check_grid_years(path: str, datacenter: Datacenter, catalog: Catalog, problems: list[Problem]) -> None:

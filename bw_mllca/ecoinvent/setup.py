@@ -1,0 +1,73 @@
+"""Setup on an ecoinvent background: the mapping checked against the user's database, the hardware relinked.
+
+Every row of the mapping must name exactly one activity of the database (else one error lists every
+row that fails, with the closest candidates), and every catalog region must reach an electricity
+market along its location chain; then ``mllca hardware on <database>`` is written. The user's
+database is only read.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import ProjectStateError
+from .hardware import write_relinked_hardware
+from .links import check_mapping
+from .spec import parse_background
+
+
+@dataclass(frozen=True)
+class EcoinventSetup:
+    database: str
+    hardware_database: str
+    hardware: str  # "written" or "unchanged"
+    gateways: pd.DataFrame  # every resolved part: fixed ones once, regional ones per catalog region
+
+    def summary(self) -> str:
+        regional = self.gateways[self.gateways["gateway"] == "electricity"]
+        steps = regional["location step"].str.split(" ").str[0].value_counts()
+        counted = ", ".join(f"{count} {step}" for step, count in steps.items())
+        return (f"{self.database!r}: {self.gateways['gateway'].nunique()} gateways resolved; electricity of "
+                f"{len(regional)} catalog regions ({counted}); {self.hardware_database!r} {self.hardware}")
+
+
+def _check_database(database: str) -> None:
+    import bw2data as bd
+
+    from ..inventory.biosphere import BIOSPHERE
+
+    if database not in bd.databases:
+        near = difflib.get_close_matches(database, list(bd.databases), n=3, cutoff=0.4)
+        hint = f"closest: {', '.join(map(repr, near))}" if near else f"databases: {', '.join(map(repr, sorted(bd.databases)))}"
+        raise ProjectStateError(f"background database {database!r} is not in project {bd.projects.current!r} ({hint}); "
+                                "import ecoinvent first, e.g. bw2io.import_ecoinvent_release(version, system_model, "
+                                f"biosphere_name={BIOSPHERE!r}), or name it with --background-database")
+    depends = set(bd.databases[database].get("depends") or ())
+    if depends and BIOSPHERE not in depends:
+        raise ProjectStateError(
+            f"background database {database!r} is linked to {', '.join(sorted(depends))}, not to {BIOSPHERE!r}, "
+            f"whose flows bw_mllca's methods characterize: import it with biosphere_name={BIOSPHERE!r} "
+            "(bw2io.import_ecoinvent_release) so one biosphere serves the foreground and the background")
+
+
+def setup_ecoinvent(background: str, databases: Sequence[str] = ()) -> list[EcoinventSetup]:
+    """Check the mapping of ``background`` ("ecoinvent-3.10-cutoff") in each of ``databases``
+    (default: the database of that name) and write their relinked hardware databases."""
+    from ..catalog import load_catalog
+
+    found = parse_background(background)
+    if found is None:
+        raise ValueError(f"background {background!r} is the public data: nothing to relink")
+    version, system_model = found
+    regions = sorted(load_catalog().regions)
+    done = []
+    for database in databases or (background,):
+        _check_database(database)
+        table = check_mapping(database, version, system_model, regions)
+        name, state, _ = write_relinked_hardware(database, version, system_model)
+        done.append(EcoinventSetup(database, name, state, table))
+    return done
