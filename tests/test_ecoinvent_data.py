@@ -18,7 +18,7 @@ from bw_mllca.ecoinvent.mapping import (
     REGION, SYSTEM_MODELS, VERSIONS, gateway_rows, location_chain, mapping_rows, normalize_version, published_names,
 )
 from bw_mllca.ecoinvent.standin import FLOWS, GENERATION_KWH_PER_KWH, GENERATION_NAME, write_standin
-from bw_mllca.errors import EcoinventMappingError, SetupConflict
+from bw_mllca.errors import EcoinventMappingError, ProjectStateError, SetupConflict
 
 from conftest import SETUP_PROJECT
 
@@ -254,3 +254,9 @@ def test_a_second_standin_scales_omits_and_never_overwrites_a_user_database(stan
     assert len(bd.Database("mllca background")) == background
     with pytest.raises(EcoinventMappingError, match="omit = .*'market for nothing'"):
         write_standin("premise-like", omit=[("market for nothing", "GLO")])
+
+
+def test_a_standin_needs_a_project_with_biosphere3(empty_project):
+    with pytest.raises(ProjectStateError, match="has no 'biosphere3': set it up first"):
+        write_standin()
+    assert "ecoinvent-3.10-cutoff" not in bd.databases

@@ -102,8 +102,10 @@ def standin_data(database: str, version: str, system_model: str, scale: float = 
                  omit: Iterable[tuple[str, str]] = ()) -> dict[tuple[str, str], dict]:
     """The stand-in's activities as bw2data writes them (checked, nothing written)."""
     names = published_names(version, system_model)
-    units = {(row.name, row.reference_product): row.unit for row in mapping_rows(version, system_model)}
-    factors = {(row.name, row.reference_product): row.conversion_factor for row in mapping_rows(version, system_model)}
+    rows = mapping_rows(version, system_model)
+    units = {(row.name, row.reference_product): row.unit for row in rows}
+    # a gateway consumes a waste treatment as a negative amount (ecoinvent's waste convention)
+    treatments = {(row.name, row.reference_product) for row in rows if row.conversion_factor < 0}
     omitted = {(str(name), str(location)) for name, location in omit}
     unknown = omitted - set(zip(names["name"], names["location"]))
     if unknown:
@@ -116,7 +118,7 @@ def standin_data(database: str, version: str, system_model: str, scale: float = 
             continue
         # ecoinvent's waste convention (kept by bw2io's import): a treatment produces -1 unit of its
         # waste, so a consumer's negative input of that waste gives a positive supply of the treatment
-        production = -1.0 if factors[(name, product)] < 0 else 1.0
+        production = -1.0 if (name, product) in treatments else 1.0
         key, activity = _activity(database, name, product, location, units[(name, product)], production, scale, comment)
         if name in GRID_MARKETS:
             generation_key, generation = _activity(database, GENERATION_NAME, GENERATION_PRODUCT, location,
