@@ -48,3 +48,8 @@ class ProjectStateError(BwMllcaError):
 
 class ProjectBusy(BwMllcaError):
     """Another process held the project's lock for longer than the time-out."""
+
+
+class EcoinventMappingError(BwMllcaError, ValueError):
+    """An ecoinvent version, system model, gateway or region that the ecoinvent mapping does not know,
+    or a stand-in database that cannot be written; the message names the value and the accepted ones."""

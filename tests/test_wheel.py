@@ -28,6 +28,8 @@ def test_wheel_contains_the_data_folders(wheel):
 
     names = zipfile.ZipFile(wheel).namelist()
     for required in ("bw_mllca/_data/inventories/electricity_technologies.csv", "bw_mllca/_data/inventories/electricity_mixes.csv.gz", "bw_mllca/_data/inventories/hardware.csv",
+                     "bw_mllca/_data/inventories/ecoinvent_mapping.csv", "bw_mllca/_data/inventories/ecoinvent_locations.csv",
+                     "bw_mllca/_data/inventories/raw/ecoinvent_names.csv.gz",
                      "bw_mllca/_data/methods/water_consumption.csv", "bw_mllca/_data/examples/olmo2-7b.toml"):
         assert required in names
 
