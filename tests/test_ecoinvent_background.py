@@ -129,6 +129,7 @@ def test_olmo_runs_on_the_standin_with_every_gateway_relinked(ei_project, tmp_pa
     grids = background[background["gateway"] == "electricity"]
     assert set(grids["location step"]) >= {"subregion US-TRE", "country TW"}  # datacenters in ERCOT, fabs in Taiwan
     # Every exchange that leaves the study's database goes to ecoinvent or to the relinked hardware.
+    bd.databases.load()  # the run wrote into the project from another process
     study = Study.from_file(OLMO).with_background(EI)
     leaving = {exc.input["database"] for act in bd.Database(study.database_name)
                for exc in act.technosphere() if exc.input["database"] != study.database_name}

@@ -13,8 +13,8 @@ from ..impact.provenance import with_method_origin
 from ..impact.system import Method, StudySystem
 from ..scope.study import Study
 
-SWEEP_COLUMNS = ["view", "method", "method_origin", "category", "indicator", "unit", "parameter", "parameter_unit", "parameter_value",
-                 "score"]
+SWEEP_COLUMNS = ["view", "method", "method_origin", "category", "indicator", "unit", "background", "parameter", "parameter_unit",
+                 "parameter_value", "score"]
 
 
 def sweep_frame(study: Study, parameter: Parameter, values: Sequence[float] | np.ndarray,
@@ -38,6 +38,7 @@ def sweep_frame(study: Study, parameter: Parameter, values: Sequence[float] | np
                 "category": method[1] if len(method) > 1 else method[0],
                 "indicator": method[-1],
                 "unit": unit,
+                "background": study.study.background_choice.label,
                 "parameter": parameter.name,
                 "parameter_unit": parameter.unit,
                 "parameter_value": values,
