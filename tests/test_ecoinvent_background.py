@@ -123,6 +123,7 @@ def test_olmo_runs_on_the_standin_with_every_gateway_relinked(ei_project, tmp_pa
     result = subprocess.run([sys.executable, "-m", "bw_mllca.cli", "--project", name, "run", str(OLMO), "--out", str(out),
                              "--iterations", "0", "--background", EI], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "AWARE scarcity-weighted water indicator counts the on-site cooling water only" in result.stderr
     lcia = pd.read_csv(out / "lcia.csv")
     assert set(lcia["background"]) == {f"ecoinvent 3.10 cut-off (database {EI!r})"}
     background = pd.read_excel(out / "results.xlsx", sheet_name="Background")

@@ -17,13 +17,14 @@ ALLOCATION_TOLERANCE = 1e-9
 
 
 def build_warnings(study: Study) -> list[str]:
-    """What the builder found in the study's energy logs (the study must be built)."""
+    """What the builder found: gaps in the study's energy logs, what its background leaves out (the
+    study must be built)."""
     return list((bd.databases.get(study.database_name) or {}).get("mllca_warnings", []))
 
 
 def warnings_table(study: Study) -> pd.DataFrame:
-    """Columns: kind ('input' plausibility note or 'energy log'), warning."""
-    rows = [("input", note) for note in study.warnings] + [("energy log", note) for note in build_warnings(study)]
+    """Columns: kind ('input' plausibility note, or 'build': energy logs, background), warning."""
+    rows = [("input", note) for note in study.warnings] + [("build", note) for note in build_warnings(study)]
     return pd.DataFrame(rows, columns=["kind", "warning"])
 
 

@@ -60,6 +60,11 @@ EMBODIED_SERVER = "embodied host server"
 EMBODIED_STORAGE_NETWORK = "embodied storage and network"
 EMBODIED = (EMBODIED_ACCELERATOR, EMBODIED_SERVER, EMBODIED_STORAGE_NETWORK)  # the embodied hardware
 
+# On ecoinvent the off-site water is in ecoinvent's own flows: counted by volume, not weighted by AWARE.
+ECOINVENT_AWARE_NOTE = ("background: the AWARE scarcity-weighted water indicator counts the on-site cooling water only; "
+                        "the water of ecoinvent's electricity and hardware is in consumptive water use (volume), "
+                        "without scarcity weighting")
+
 FU_ATTRIBUTIONAL = "fu:attributional"
 FU_CONSUMER = "fu:consumer"
 FU_TRAINING = "fu:training"
@@ -591,7 +596,8 @@ class _Builder:
                 "hardware_manufacture": "excluded" if study.scope.excludes("hardware manufacture") else "included",
                 "hardware_end_of_life": "excluded" if study.scope.excludes("end of life") else "included",
             },
-            "mllca_warnings": [f"stage {r.name!r}: {note}" for r in self.records for note in r.notes],
+            "mllca_warnings": [f"stage {r.name!r}: {note}" for r in self.records for note in r.notes]
+            + ([ECOINVENT_AWARE_NOTE] if self.ecoinvent else []),
             "mllca_data_sources": sorted(self.sources | set(study.scope.data_sources)),
             "mllca_background": self.choice.label,
             **({"mllca_gateways": self.ecoinvent.records()} if self.ecoinvent else {}),
