@@ -129,6 +129,10 @@ def test_olmo_runs_on_the_standin_with_every_gateway_relinked(ei_project, tmp_pa
     background = pd.read_excel(out / "results.xlsx", sheet_name="Background")
     grids = background[background["gateway"] == "electricity"]
     assert set(grids["location step"]) >= {"subregion US-TRE", "country TW"}  # datacenters in ERCOT, fabs in Taiwan
+    # What stays on the public data is listed as such, never silently.
+    public = background[background["database"] == BACKGROUND]
+    assert set(public["gateway"]) and set(public["gateway"]) <= PUBLIC_PROXIES
+    assert public["location step"].str.startswith("not relinked").all()
     # Every exchange that leaves the study's database goes to ecoinvent or to the relinked hardware.
     bd.databases.load()  # the run wrote into the project from another process
     study = Study.from_file(OLMO).with_background(EI)

@@ -80,6 +80,7 @@ def relinked_hardware(database: str, version: str, system_model: str) -> tuple[d
 
     name = hardware_database(database)
     data: dict[tuple[str, str], dict] = {}
+    kept: set[str] = set()  # inputs left on the public data: listed in the outputs, never silent
     for code, ds in hardware.items():
         if code in components or not relinked(code):
             continue
@@ -94,13 +95,24 @@ def relinked_hardware(database: str, version: str, system_model: str) -> tuple[d
                                "comment": f"{source} relinked: {p.amount:g} {p.activity.unit} per {p.row.gateway_unit} "
                                           f"({p.step}). {p.row.notes}".strip()} for p in found]
             elif exc["type"] == "technosphere":
-                exchanges.append({**exc, "input": (name, source) if source in hardware and relinked(source) else (BACKGROUND, source)})
+                inside = source in hardware and relinked(source)
+                if not inside:
+                    kept.add(source)
+                exchanges.append({**exc, "input": (name, source) if inside else (BACKGROUND, source)})
             else:
                 exchanges.append(dict(exc))
         data[(name, code)] = {**ds, "exchanges": exchanges,
                               "comment": f"{ds.get('comment', '')} Bill of materials relinked to {database!r}.".strip()}
     used = [p for found in parts.values() for p in found]
-    return data, parts_table(used)
+    kept_rows = []
+    for code in sorted(kept):
+        ds = public[(BACKGROUND, code)]
+        kept_rows.append({"gateway": code, "used for": f"hardware part {code}", "database": BACKGROUND, "name": ds["name"],
+                          "location": ds["location"], "reference product": ds["reference product"], "unit": ds["unit"],
+                          "amount per gateway unit": 1.0, "gateway unit": ds["unit"],
+                          "location step": f"not relinked: no mapping row for ecoinvent {version} {system_model}, public data kept",
+                          "notes": ds.get("comment", "")[:200]})
+    return data, pd.concat([parts_table(used), pd.DataFrame(kept_rows)], ignore_index=True)
 
 
 def write_relinked_hardware(database: str, version: str, system_model: str) -> tuple[str, str, pd.DataFrame]:
@@ -118,7 +130,7 @@ def write_relinked_hardware(database: str, version: str, system_model: str) -> t
         description=f"bw_mllca hardware bill of materials relinked to {database!r} (ecoinvent {version} {system_model})",
         mllca_gateways=table.to_dict(orient="records"),
     )
-    logger.info("%s: %s (%d activities, %d relinked parts)", name, state, len(data), len(table))
+    logger.info("%s: %s (%d activities, %d parts listed)", name, state, len(data), len(table))
     return name, state, table
 
 
