@@ -115,20 +115,38 @@ def relinked_hardware(database: str, version: str, system_model: str) -> tuple[d
     return data, pd.concat([parts_table(used), pd.DataFrame(kept_rows)], ignore_index=True)
 
 
-def write_relinked_hardware(database: str, version: str, system_model: str) -> tuple[str, str, pd.DataFrame]:
-    """Write (or keep, if unchanged) ``mllca hardware on <database>``; (name, "written" or
-    "unchanged", parts table). Raises LinkError, naming every mapped part that is missing, first."""
+def hardware_fingerprint(database: str, version: str, system_model: str) -> str:
+    """What the relinked copy is written from: the public tables, the mapping, the user's database state."""
     from ..data_files import inventories_dir
     from ..inventory.background import background_files
+
+    return fingerprint_of([*background_files(inventories_dir()), _database_stamp(database), version, system_model])
+
+
+def is_current(database: str, version: str, system_model: str) -> bool:
+    """A complete relinked copy of ``database`` as it is now (setup then has nothing to check or write)."""
+    import bw2data as bd
+
+    from ..integrity import rows_problem
+    from ..ownership import owner_mark
+
+    name = hardware_database(database)
+    found = owner_mark(bd.databases.get(name)) if name in bd.databases else None
+    return (found is not None and found.get("fingerprint") == hardware_fingerprint(database, version, system_model)
+            and rows_problem(name) is None)
+
+
+def write_relinked_hardware(database: str, version: str, system_model: str, **metadata) -> tuple[str, str, pd.DataFrame]:
+    """Write (or keep, if unchanged) ``mllca hardware on <database>``; (name, "written" or
+    "unchanged", parts table). Raises LinkError, naming every mapped part that is missing, first."""
     from ..inventory.writer import write_owned_database
 
     data, table = relinked_hardware(database, version, system_model)  # resolves everything before writing
     name = hardware_database(database)
-    fingerprint = fingerprint_of([*background_files(inventories_dir()), _database_stamp(database), version, system_model])
     state = write_owned_database(
-        name, lambda: data, mark(fingerprint, background=database),
+        name, lambda: data, mark(hardware_fingerprint(database, version, system_model), background=database),
         description=f"bw_mllca hardware bill of materials relinked to {database!r} (ecoinvent {version} {system_model})",
-        mllca_gateways=table.to_dict(orient="records"),
+        mllca_gateways=table.to_dict(orient="records"), **metadata,
     )
     logger.info("%s: %s (%d activities, %d parts listed)", name, state, len(data), len(table))
     return name, state, table

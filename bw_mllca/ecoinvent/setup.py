@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..errors import ProjectStateError
-from .hardware import write_relinked_hardware
+from .hardware import hardware_database, is_current, write_relinked_hardware
 from .links import check_mapping
 from .spec import parse_background
 
@@ -25,14 +25,17 @@ class EcoinventSetup:
     database: str
     hardware_database: str
     hardware: str  # "written" or "unchanged"
-    gateways: pd.DataFrame  # every resolved part: fixed ones once, regional ones per catalog region
+    checked: str  # what the check of the mapping found (kept in the relinked database's metadata)
 
     def summary(self) -> str:
-        regional = self.gateways[self.gateways["gateway"] == "electricity"]
-        steps = regional["location step"].str.split(" ").str[0].value_counts()
-        counted = ", ".join(f"{count} {step}" for step, count in steps.items())
-        return (f"{self.database!r}: {self.gateways['gateway'].nunique()} gateways resolved; electricity of "
-                f"{len(regional)} catalog regions ({counted}); {self.hardware_database!r} {self.hardware}")
+        return f"{self.database!r}: {self.checked}; {self.hardware_database!r} {self.hardware}"
+
+
+def _checked(table: pd.DataFrame) -> str:
+    regional = table[table["gateway"] == "electricity"]
+    steps = regional["location step"].str.split(" ").str[0].value_counts()
+    counted = ", ".join(f"{count} {step}" for step, count in steps.items())
+    return f"{table['gateway'].nunique()} gateways resolved; electricity of {len(regional)} catalog regions ({counted})"
 
 
 def _check_database(database: str) -> None:
@@ -57,6 +60,8 @@ def _check_database(database: str) -> None:
 def setup_ecoinvent(background: str, databases: Sequence[str] = ()) -> list[EcoinventSetup]:
     """Check the mapping of ``background`` ("ecoinvent-3.10-cutoff") in each of ``databases``
     (default: the database of that name) and write their relinked hardware databases."""
+    import bw2data as bd
+
     from ..catalog import load_catalog
 
     found = parse_background(background)
@@ -67,7 +72,11 @@ def setup_ecoinvent(background: str, databases: Sequence[str] = ()) -> list[Ecoi
     done = []
     for database in databases or (background,):
         _check_database(database)
-        table = check_mapping(database, version, system_model, regions)
-        name, state, _ = write_relinked_hardware(database, version, system_model)
-        done.append(EcoinventSetup(database, name, state, table))
+        name = hardware_database(database)
+        if is_current(database, version, system_model):  # checked when written; nothing changed since
+            done.append(EcoinventSetup(database, name, "unchanged", bd.databases[name].get("mllca_checked", "")))
+            continue
+        checked = _checked(check_mapping(database, version, system_model, regions))
+        _, state, _ = write_relinked_hardware(database, version, system_model, mllca_checked=checked)
+        done.append(EcoinventSetup(database, name, state, checked))
     return done
