@@ -4,6 +4,7 @@ against published figures and against its own derivation (plain bw2calc, no bw_m
 from __future__ import annotations
 
 import csv
+import functools
 import subprocess
 import sys
 from io import StringIO
@@ -94,11 +95,94 @@ def test_every_region_scores_above_zero_in_each_category_it_assesses(scores, cat
                 assert value > 0.0, f"{region.code}: {label} scores {value} and is not listed as not assessed"
 
 
-def test_only_ozone_depletion_and_ionising_radiation_lack_data_in_most_regions(catalog):
+IONISING = "EF v3.1 ionising radiation: human health"
+# Technologies with a published radionuclide release in the raw table (nuclear reactor operation,
+# radon-222 in natural gas); every other technology has none, which is a gap, not a zero.
+RADIONUCLIDE_TECHNOLOGIES = ("electricity-gen-nuclear", "electricity-gen-gas-")
+
+
+@functools.cache
+def _grid() -> pd.DataFrame:
+    return pd.read_csv(inventories_dir() / "electricity_grid.csv", keep_default_na=False)
+
+
+def _latest_mix(code: str) -> dict[str, float]:
+    """The shares of a region's generation mix activity as written (latest year)."""
+    rows = _grid()[_grid()["activity"] == f"electricity-mix-{code}"]
+    return dict(zip(rows["input"], rows["amount"].astype(float)))
+
+
+def test_ozone_depletion_lacks_data_everywhere_and_ionising_radiation_only_without_nuclear_or_gas(catalog):
     common = set.intersection(*(set(r.not_assessed) for r in catalog.regions.values()))
-    assert common == {"TRACI v2.1 ozone depletion", "EF v3.1 ionising radiation: human health"}
-    others = [r.code for r in catalog.regions.values() if set(r.not_assessed) - common]
+    assert common == {"TRACI v2.1 ozone depletion"}
+    for region in catalog.regions.values():
+        emitting = any(code.startswith(RADIONUCLIDE_TECHNOLOGIES) for code in _latest_mix(region.code))
+        assert (IONISING in region.not_assessed) == (not emitting), region.code
+    others = [r.code for r in catalog.regions.values() if set(r.not_assessed) - common - {IONISING}]
     assert len(others) <= 5, others
+    assert sum(IONISING not in r.not_assessed for r in catalog.regions.values()) >= 250
+
+
+KWH_PER_GWA = 1e6 * 8766.0  # 1 GW a of electricity = 1e6 kW x 8,766 h
+# Per kWh, as published: (flow, categories) -> kBq.
+NUCLEAR_RELEASES_KBQ_PER_KWH = {
+    # Dones (2009), ecoinvent report No. 6-VII, Tab. 16.8 (after UNSCEAR 2000): reactor operation
+    ("Hydrogen-3, Tritium", ("air", "non-urban air or from high stacks")): 0.385,
+    ("Noble gases, radioactive, unspecified", ("air", "non-urban air or from high stacks")): 1.45,
+    ("Iodine-131", ("air", "non-urban air or from high stacks")): 1.18e-5,
+    ("Aerosols, radioactive, unspecified", ("air", "non-urban air or from high stacks")): 4.36e-7,
+    ("Hydrogen-3, Tritium", ("water", "ocean")): 1.67,
+    ("Radioactive species, Nuclides, unspecified", ("water", "ocean")): 1.23e-3,
+    # Fujita et al. (2025), RADD-based PWR 14C: median exp(-1.65) TBq per GW a
+    ("Carbon-14", ("air", "non-urban air or from high stacks")): np.exp(-1.65) * 1e9 / KWH_PER_GWA,
+}
+RADON_KBQ_PER_NM3 = 0.1  # Meili et al. (2021), Tab. 9.5: radon-222 in natural gas
+GAS_MJ_PER_NM3 = 48.0 * 0.75  # IPCC 2006 NCV (MJ/kg) x the stated density assumption (kg/Nm3)
+GAS_FUEL_MJ_PER_KWH = {"gas-combined-cycle": 6.595, "gas-turbine": 10.286}
+
+
+def _ionising_factors() -> dict[tuple[str, tuple[str, ...]], float]:
+    method = COVERAGE[IONISING]
+    return {(node["name"], tuple(node["categories"])): float(cf)
+            for node, cf in ((bd.get_node(id=flow), cf) for flow, cf in bd.Method(method).load())}
+
+
+def _hand_ionising_per_kwh_generated(technology: str, factors) -> float:
+    """kBq U235-eq per kWh generated of one technology, from the cited releases and the method's factors."""
+    if technology == "electricity-gen-nuclear":
+        return sum(kbq * factors.get(flow, 0.0) for flow, kbq in NUCLEAR_RELEASES_KBQ_PER_KWH.items())
+    for kind, fuel in GAS_FUEL_MJ_PER_KWH.items():
+        if technology.startswith(f"electricity-gen-{kind}"):
+            radon = RADON_KBQ_PER_NM3 * fuel / GAS_MJ_PER_NM3
+            return radon * factors[("Radon-222", ("air", "non-urban air or from high stacks"))]
+    return 0.0
+
+
+def test_france_ionising_radiation_is_the_cited_releases_times_its_mix_losses_and_factors(scores, catalog):
+    """France (nuclear): share x hand-computed release score per technology x 1/(1 - losses)."""
+    factors = _ionising_factors()
+    region = catalog.region("FR")
+    mix = _latest_mix("FR")
+    expected = sum(share * _hand_ionising_per_kwh_generated(code, factors) for code, share in mix.items()) / (1.0 - region.loss_fraction)
+    assert scores.score(region.electricity_activity, COVERAGE[IONISING]) == pytest.approx(expected, rel=1e-6)
+    nuclear = mix["electricity-gen-nuclear"] * _hand_ionising_per_kwh_generated("electricity-gen-nuclear", factors)
+    assert nuclear / (1.0 - region.loss_fraction) > 0.99 * expected  # nuclear dominates: C-14 to air x 10
+    assert 0.1 < expected < 0.3  # kBq U235-eq per kWh at the meter
+
+
+def test_a_region_scores_the_share_weighted_sum_of_its_technologies_in_ionising_radiation(scores, catalog):
+    """Linearity: a coal-heavy grid (PL, IN) scores > 0 through its nuclear and gas shares, and every
+    region's score is the share-weighted sum of its technologies' scores x 1/(1 - losses)."""
+    method = COVERAGE[IONISING]
+    for code in ("PL", "IN", "US-SRVC", "DE", "CA-QC"):
+        region = catalog.region(code)
+        total = sum(share * scores.score(tech, method) for tech, share in _latest_mix(code).items())
+        meter = scores.score(region.electricity_activity, method)
+        assert meter == pytest.approx(total / (1.0 - region.loss_fraction), rel=1e-6), code
+        assert meter > 0.0, code
+    # the technology activity scores the cited releases per kWh (its rows are stored to 6 digits)
+    nuclear = scores.score("electricity-gen-nuclear", method)
+    assert nuclear == pytest.approx(_hand_ionising_per_kwh_generated("electricity-gen-nuclear", _ionising_factors()), rel=1e-6)
 
 
 def test_region_table_gwp_equals_bw2calc(scores, catalog):

@@ -95,12 +95,19 @@ def test_lifetime_sweep_equals_hand_formula(project):
     assert fast == pytest.approx(hand, rel=1e-9)
 
 
+def _iqr(values: np.ndarray) -> float:
+    low, high = np.percentile(values, [25, 75])
+    return float(high - low)
+
+
 def test_monte_carlo_matches_bw2calc_use_distributions(olmo):
     """Same distributions, different random streams: mean and spread agree statistically.
 
     bw2calc: 400 iterations (seed 11); engine: 20,000 (seed 5). Tolerance: means within 4 standard
-    errors of bw2calc's mean, standard deviations within 15 % (about 4 standard errors of a
-    400-sample sd), and a two-sample Kolmogorov-Smirnov test not rejecting at 0.1 %.
+    errors of bw2calc's mean, interquartile ranges within 15 %, and a two-sample Kolmogorov-Smirnov
+    test not rejecting at 0.1 %. The spread is compared by its interquartile range, not its standard
+    deviation: water's draws are heavy-tailed (hydro reservoir evaporation, a wide lognormal), and a
+    400-sample sd of them moves by a factor 0.8-1.6 from one seed to the next.
     """
     study, engine, _ = olmo
     methods = [TRACI_GWP100, TRACI[0], ("bw_mllca", "water", "consumptive water use")]
@@ -118,7 +125,7 @@ def test_monte_carlo_matches_bw2calc_use_distributions(olmo):
         slow = np.array(slow)
         standard_error = slow.std(ddof=1) / np.sqrt(len(slow))
         assert abs(draws[:, m].mean() - slow.mean()) < 4 * standard_error, method
-        assert draws[:, m].std(ddof=1) == pytest.approx(slow.std(ddof=1), rel=0.15), method
+        assert _iqr(draws[:, m]) == pytest.approx(_iqr(slow), rel=0.15), method
         assert stats.ks_2samp(draws[:, m], slow).pvalue > 1e-3, method
 
 

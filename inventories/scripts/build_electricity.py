@@ -99,7 +99,8 @@ BASIC_FACTOR_BY_FLOW = {
     "Carbon monoxide, fossil": 5.0,
 }
 HEAVY_METALS = ("Mercury", "Lead", "Cadmium", "Arsenic", "Nickel", "Chromium", "Selenium", "Zinc", "Copper")
-RADIONUCLIDES = ("Radon", "Carbon-14", "Hydrogen-3", "Noble gases", "Iodine", "Krypton", "Xenon")
+RADIONUCLIDES = ("Radon", "Carbon-14", "Hydrogen-3", "Noble gases", "Iodine", "Krypton", "Xenon",
+                 "Aerosols, radioactive", "Radioactive species")
 RESOURCES = ("Coal", "Gas, natural", "Oil, crude", "Uranium", "Energy, ")
 
 
