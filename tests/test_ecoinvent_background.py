@@ -116,6 +116,12 @@ def test_the_location_chain_takes_the_first_location_with_a_market(ei_project, r
         assert "AF" in part.step  # the output says what was missing
 
 
+def test_a_european_site_draws_tap_water_from_europe_s_market(ei_project):
+    (part,) = resolve_gateway("tap-water", EI, "3.10", "cutoff", "test", "DE")
+    assert (part.activity.location, part.step) == ("Europe without Switzerland", "group Europe without Switzerland (no mapped activity at DE)")
+    assert part.amount == 1000.0  # kg of tap water per m3 of cooling water
+
+
 def test_olmo_runs_on_the_standin_with_every_gateway_relinked(ei_project, tmp_path):
     name, _ = ei_project
     out = tmp_path / "out"

@@ -140,7 +140,9 @@ def test_every_catalog_region_has_a_chain_through_its_country_to_glo():
     for code in subregions:
         assert location_chain(code) == (EGRID_NERC[code.removeprefix("US-")], "US", "GLO")
         assert location_chain(code.removeprefix("US-")) == location_chain(code)  # the eGRID acronym, an alias
-    assert location_chain("SE-SE3") == ("SE", "GLO")
+    assert location_chain("SE-SE3") == ("SE", "Europe without Switzerland", "GLO")  # a European country's group
+    assert location_chain("CH") == ("CH", "GLO")  # not in 'Europe without Switzerland'
+    assert location_chain("JP-TK") == ("JP", "GLO")
     assert location_chain("CA-YT") == ("CA-YK", "CA", "GLO")
     assert location_chain("IN-NO") == ("IN-Northern grid", "IN", "GLO")
     with pytest.raises(EcoinventMappingError, match="region = 'XX-NOWHERE'"):
@@ -157,7 +159,9 @@ def test_chains_resolve_against_the_published_names():
     assert "AF" not in grid  # a country ecoinvent lacks falls to the global market group
     assert _resolve("AF", "electricity") == ("market group for electricity, medium voltage", "GLO")
     assert _resolve("CA-QC", "tap-water") == ("market for tap water", "CA-QC")
-    assert _resolve("DE", "tap-water") == ("market for tap water", "RoW")
+    # no German tap-water market: Europe's, before the rest of the world's
+    assert _resolve("DE", "tap-water") == ("market for tap water", "Europe without Switzerland")
+    assert _resolve("JP-TK", "tap-water") == ("market for tap water", "RoW")
 
 
 # --- the stand-in database ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..catalog import load_catalog
 from ..errors import LinkError
 from ..scope.linking import LinkedActivity, resolve_link
 from ..scope.study import ActivityLink
@@ -65,16 +66,18 @@ def _has(row: MappingRow, database: str, location: str) -> bool:
     return location in _locations(bd.projects.current, database, modified, row.name, row.reference_product)
 
 
-def _step(chain: Sequence[str], index: int, region: str) -> str:
+def _step(chain: Sequence[str], index: int, country: str) -> str:
+    """How a location of the chain was reached: "subregion US-TRE", "country DE", "group Europe
+    without Switzerland (no mapped activity at AD)", "fallback GLO (no mapped activity at AF)"."""
     location = chain[index]
-    if location not in ("RoW", "GLO") and location != region.split("-")[0]:  # not the region's country
-        return f"subregion {location}"
+    missing = f" (no mapped activity at {', '.join(chain[:index])})" if index else ""
     if location in ("RoW", "GLO"):
-        missing = ", ".join(chain[:index])
-        return f"fallback {location} (no mapped activity at {missing})" if missing else location
-    if index == 0:
-        return f"country {location}"
-    return f"country {location} (no mapped activity at {', '.join(chain[:index])})"
+        return f"fallback {location}{missing}"
+    if location == country:
+        return f"country {location}{missing}"
+    if country in chain and index > chain.index(country):
+        return f"group {location}{missing}"
+    return f"subregion {location}"
 
 
 def resolve_gateway(gateway: str, database: str, version: str, system_model: str, used_for: str,
@@ -96,7 +99,8 @@ def resolve_gateway(gateway: str, database: str, version: str, system_model: str
             row = next((r for r in alternatives if _has(r, database, location)), None)
             if row is not None:
                 activity = _resolve(row, database, location, field)
-                parts.append(GatewayPart(gateway, used_for, activity, row.conversion_factor, _step(chain, index, region or ""), row))
+                country = load_catalog().region(region).country if region else ""
+                parts.append(GatewayPart(gateway, used_for, activity, row.conversion_factor, _step(chain, index, country), row))
                 break
         else:  # not even the last step: the error names the candidates of the first row there
             _resolve(alternatives[0], database, chain[-1], field)

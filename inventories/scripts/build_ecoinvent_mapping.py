@@ -4,7 +4,7 @@ Usage: python inventories/scripts/build_ecoinvent_mapping.py
 
 Reads raw/ecoinvent_gateways.csv (one row per gateway part, named as in ecoinvent 3.10),
 raw/ecoinvent_names.csv.gz (written by extract_ecoinvent_names.py), raw/ecoinvent_region_locations.csv
-(rules) and regions.csv, and writes:
+(rules), raw/ecoinvent_group_locations.csv (countries' continental group) and regions.csv, and writes:
 
 - ecoinvent_mapping.csv: one row per gateway part x version (3.9, 3.10, 3.11) x system model
   (cutoff, apos, consequential), written only where that version's published names have the activity
@@ -13,8 +13,11 @@ raw/ecoinvent_names.csv.gz (written by extract_ecoinvent_names.py), raw/ecoinven
   APOS and cut-off tables agree on the activity; consequential rows only where the 3.5 consequential
   table has it, and a gateway with parts keeps all of them or none (a partial transport would
   under-count silently).
-- ecoinvent_locations.csv: for every catalog region, its ecoinvent subregion and country locations
-  and the chain of locations to try (subregion, country, GLO).
+- ecoinvent_locations.csv: for every catalog region, its ecoinvent subregion, country and group
+  locations and the chain of locations to try (subregion, country, group, GLO). The group is the
+  continental location that both the electricity market group and the tap-water market have,
+  'Europe without Switzerland' for a European country (raw/ecoinvent_group_locations.csv); other
+  continents have no location common to both, and go from the country to GLO.
 
 Fails, naming the row, if a hand-written row is not in the published cut-off names of 3.9, 3.10 or
 3.11, or a rule names an ecoinvent location that no published table has. Needs pandas and
@@ -131,11 +134,18 @@ def _rule_for(code: str, rules: pd.DataFrame) -> pd.Series | None:
 
 
 def locations_table(regions: pd.DataFrame, rules: pd.DataFrame, names: pd.DataFrame,
-                    gateways: pd.DataFrame) -> pd.DataFrame:
+                    gateways: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     electricity = set(gateways.loc[gateways["gateway"] == ELECTRICITY, "name"])
     published = names[names["version"].isin(VERSIONS) & names["name"].isin(electricity)]
     grid_locations = set(published["location"])
     unused = set(rules["match"])
+    group_of = dict(zip(groups["country"], groups["group_location"]))
+    for location in set(group_of.values()):
+        for gateway in gateways["gateway"][gateways["role"] == "alternative"].unique():
+            names_of = set(gateways.loc[gateways["gateway"] == gateway, "name"])
+            found = names[names["version"].isin(VERSIONS) & names["name"].isin(names_of)]
+            if location not in set(found["location"]):
+                raise MappingBuildError(f"ecoinvent_group_locations.csv: {location!r} has no published {gateway} market")
     rows = []
     for region in regions.to_dict("records"):
         code = region["code"]
@@ -155,9 +165,10 @@ def locations_table(regions: pd.DataFrame, rules: pd.DataFrame, names: pd.DataFr
         if country not in grid_locations:
             notes.append(f"{country} has no ecoinvent 3.9-3.11 electricity market: falls to GLO there; kept for "
                          "databases that have it (e.g. premise)")
-        chain = list(dict.fromkeys(step for step in (subregion, country, "GLO") if step))
+        group = group_of.get(country, "")
+        chain = list(dict.fromkeys(step for step in (subregion, country, group, "GLO") if step))
         rows.append({"code": code, "subregion_location": subregion, "country_location": country,
-                     "chain": "|".join(chain), "notes": "; ".join(notes)})
+                     "group_location": group, "chain": "|".join(chain), "notes": "; ".join(notes)})
     if unused:
         raise MappingBuildError(f"ecoinvent_region_locations.csv: rules match no catalog region: {sorted(unused)}")
     return pd.DataFrame(rows)
@@ -171,7 +182,7 @@ def main() -> None:
     columns = [*gateways.columns, "version", "system_model"]
     mapping[columns].to_csv(INVENTORIES / "ecoinvent_mapping.csv", index=False)
     locations = locations_table(_read(INVENTORIES / "regions.csv"), _read(RAW / "ecoinvent_region_locations.csv"),
-                                names, gateways)
+                                names, gateways, _read(RAW / "ecoinvent_group_locations.csv"))
     locations.to_csv(INVENTORIES / "ecoinvent_locations.csv", index=False)
     print(mapping.groupby(["version", "system_model"]).size().to_string())
     unmapped = {(g, m) for g in gateways["gateway"] for m in SYSTEM_MODELS
