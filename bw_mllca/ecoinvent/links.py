@@ -10,7 +10,6 @@ fails with the closest candidates (``scope.linking``).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ import pandas as pd
 
 from ..catalog import load_catalog
 from ..errors import LinkError
-from ..scope.linking import LinkedActivity, resolve_link
+from ..scope.linking import LinkedActivity, activity_locations, resolve_link
 from ..scope.study import ActivityLink
 from .mapping import REGION, MappingRow, gateway_rows, location_chain
 
@@ -50,20 +49,8 @@ def _resolve(row: MappingRow, database: str, location: str, field: str) -> Linke
     return resolve_link(_link(row, database, location), field, (row.unit, f"one {row.unit}"), "background mapping")
 
 
-@functools.lru_cache(maxsize=64)
-def _locations(project: str, database: str, modified: str | None, name: str, product: str) -> frozenset[str]:
-    """Locations at which ``database`` has an activity of this name and reference product."""
-    from ..scope.linking import _fold, _rows
-
-    return frozenset(row.location for row in _rows(project, database, modified)
-                     if _fold(row.name) == _fold(name) and (not product or _fold(row.product) == _fold(product)))
-
-
 def _has(row: MappingRow, database: str, location: str) -> bool:
-    import bw2data as bd
-
-    modified = str(bd.databases[database].get("modified")) if database in bd.databases else None
-    return location in _locations(bd.projects.current, database, modified, row.name, row.reference_product)
+    return location in activity_locations(database, row.name, row.reference_product)
 
 
 def _step(chain: Sequence[str], index: int, country: str) -> str:

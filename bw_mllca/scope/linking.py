@@ -175,6 +175,21 @@ def resolve_link(link: Link, field: str, stands_for: tuple[str, str] = ONE_ACCEL
                           float(factor) if factor is not None else 1.0)
 
 
+def activity_locations(database: str, name: str, reference_product: str = "") -> frozenset[str]:
+    """The locations at which ``database`` has a process of this name (and reference product, if
+    given), compared as links compare them (case- and space-insensitively)."""
+    import bw2data as bd
+
+    modified = str(bd.databases[database].get("modified")) if database in bd.databases else None
+    return _locations(bd.projects.current, database, modified, _fold(name), _fold(reference_product))
+
+
+@functools.lru_cache(maxsize=64)
+def _locations(project: str, database: str, modified: str | None, name: str, product: str) -> frozenset[str]:
+    return frozenset(row.location for row in _rows(project, database, modified)
+                     if _fold(row.name) == name and (not product or _fold(row.product) == product))
+
+
 def describe_link(link: Link) -> str:
     """A link as a report names it: the activity it resolves to in the current project, else the
     link as written (a report never fails on a link)."""
