@@ -45,7 +45,7 @@ PUBLIC_PROXIES = {"assembly-electronics", "motherboard-server", "chassis-rack-se
 def ei_project(setup_report):
     """A copy of the set-up project with the 3.10 cut-off stand-in, set up on it."""
     name = f"ecoinvent-{uuid.uuid4().hex[:8]}"
-    gc.freeze()  # bw2data collects garbage on each project switch: not this session's whole heap
+    gc.freeze()  # bw2data collects garbage on each project switch: not over the whole test run's heap
     try:
         bd.projects.set_current(SETUP_PROJECT)
         bd.projects.copy_project(name, switch=True)
