@@ -242,11 +242,17 @@ def _prepare(args: argparse.Namespace, paths: Sequence[Path]):
     return studies
 
 
+def _background_databases(args: argparse.Namespace) -> list[str]:
+    """The ``--background-database`` values, which only go with ``--background``."""
+    if args.background_database and args.background is None:
+        raise ValueError("--background-database: give --background too")
+    return args.background_database
+
+
 def _with_background(study, args: argparse.Namespace):
     """``study`` on the background ``--background`` names (unchanged without it)."""
     if args.background is None:
-        if args.background_database:
-            raise ValueError("--background-database: give --background too")
+        _background_databases(args)
         return study
     if len(args.background_database) > 1:
         raise ValueError("--background-database: one database for a study (premise scenarios go in the study file)")
@@ -418,10 +424,8 @@ def _main(args: argparse.Namespace) -> int:
         if args.command == "setup":
             from . import setup_project
 
-            if args.background_database and args.background is None:
-                raise ValueError("--background-database: give --background too")
             print(setup_project(args.project, background=args.background,
-                                background_databases=args.background_database).summary())
+                                background_databases=_background_databases(args)).summary())
             return 0
         if args.command == "run":
             return _run(args)

@@ -19,7 +19,7 @@ from ..catalog import load_catalog
 from ..errors import LinkError
 from ..scope.linking import LinkedActivity, activity_locations, resolve_link
 from ..scope.study import ActivityLink
-from .mapping import REGION, MappingRow, gateway_rows, location_chain
+from .mapping import REGION, MappingRow, gateway_rows, global_chain, location_chain
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,7 @@ def resolve_gateway(gateway: str, database: str, version: str, system_model: str
     parts = [GatewayPart(gateway, used_for, _resolve(r, database, r.location, field), r.conversion_factor, "fixed", r)
              for r in rows if r.role == "part"]
     if alternatives:
-        # no region (a linked grid elsewhere): the global steps only
-        chain = location_chain(region, gateway) if region else (("RoW", "GLO") if gateway == "tap-water" else ("GLO",))
+        chain = location_chain(region, gateway) if region else global_chain(gateway)
         for index, location in enumerate(chain):
             row = next((r for r in alternatives if _has(r, database, location)), None)
             if row is not None:

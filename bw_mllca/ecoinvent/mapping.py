@@ -127,6 +127,11 @@ def location_chain(region_code: str, gateway: str = "electricity") -> tuple[str,
     return chain
 
 
+def global_chain(gateway: str = "electricity") -> tuple[str, ...]:
+    """The locations to try where no region is known (a grid linked elsewhere): the global steps."""
+    return (_REST_OF_WORLD, _ROW_WHERE_ROW_IS_LAST) if gateway in _ROW_FIRST_GATEWAYS else (_ROW_WHERE_ROW_IS_LAST,)
+
+
 @lru_cache(maxsize=1)
 def _names_table() -> pd.DataFrame:
     return pd.read_csv(inventories_dir() / "raw" / "ecoinvent_names.csv.gz", keep_default_na=False, dtype=str)

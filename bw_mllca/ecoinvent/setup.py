@@ -8,13 +8,13 @@ database is only read.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from ..errors import ProjectStateError
+from ..scope.linking import missing_database
 from .hardware import hardware_database, is_current, write_relinked_hardware
 from .links import check_mapping
 from .spec import parse_background
@@ -44,11 +44,9 @@ def _check_database(database: str) -> None:
     from ..inventory.biosphere import BIOSPHERE
 
     if database not in bd.databases:
-        near = difflib.get_close_matches(database, list(bd.databases), n=3, cutoff=0.4)
-        hint = f"closest: {', '.join(map(repr, near))}" if near else f"databases: {', '.join(map(repr, sorted(bd.databases)))}"
-        raise ProjectStateError(f"background database {database!r} is not in project {bd.projects.current!r} ({hint}); "
-                                "import ecoinvent first, e.g. bw2io.import_ecoinvent_release(version, system_model, "
-                                f"biosphere_name={BIOSPHERE!r}), or name it with --background-database")
+        raise ProjectStateError(f"background: {missing_database(database)}; import ecoinvent first, e.g. "
+                                f"bw2io.import_ecoinvent_release(version, system_model, biosphere_name={BIOSPHERE!r}), "
+                                "or name it with --background-database")
     depends = set(bd.databases[database].get("depends") or ())
     if depends and BIOSPHERE not in depends:
         raise ProjectStateError(

@@ -15,22 +15,27 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 PUBLIC = "mllca background"  # the public-data background setup writes (inventory.background.BACKGROUND)
-SYSTEM_MODELS = {"cutoff": "cut-off", "apos": "APOS", "consequential": "consequential"}
-VERSIONS = {"3.9": "3.9", "3.9.1": "3.9", "3.10": "3.10", "3.10.1": "3.10", "3.11": "3.11"}
-_SPEC = re.compile(r"ecoinvent-(?P<version>\d+\.\d+(?:\.\d+)?)-(?P<model>[a-z]+)")
-ACCEPTED = (f"{PUBLIC!r} (public data) or 'ecoinvent-<version>-<system model>' with version "
-            f"{', '.join(sorted(set(VERSIONS), key=lambda v: tuple(map(int, v.split('.')))))} and system model "
-            f"{', '.join(SYSTEM_MODELS)}, e.g. 'ecoinvent-3.10-cutoff'")
+SYSTEM_MODEL_LABELS = {"cutoff": "cut-off", "apos": "APOS", "consequential": "consequential"}  # as results name them
+_SPEC = re.compile(r"ecoinvent-(?P<version>\d+(?:\.\d+)+)-(?P<model>[A-Za-z-]+)")
 
 
 def parse_background(spec: str) -> tuple[str, str] | None:
-    """(version, system model) of an ecoinvent background, None for the public one; ValueError otherwise."""
+    """(version, system model) of an ecoinvent background, None for the public one; ValueError otherwise.
+    Versions and system models are the mapping's (``ecoinvent.mapping``), which normalizes them."""
     if spec == PUBLIC:
         return None
+    # imported here: the study schema imports this module, and needs the mapping (and pandas) only now
+    from .mapping import SYSTEM_MODELS, VERSIONS, normalize_system_model, normalize_version
+
     found = _SPEC.fullmatch(spec.strip())
-    if found is None or found["version"] not in VERSIONS or found["model"] not in SYSTEM_MODELS:
-        raise ValueError(f"unknown background {spec!r}: give {ACCEPTED}")
-    return VERSIONS[found["version"]], found["model"]
+    try:
+        if found is None:
+            raise ValueError(spec)
+        return normalize_version(found["version"]), normalize_system_model(found["model"])
+    except ValueError:
+        raise ValueError(f"unknown background {spec!r}: give {PUBLIC!r} (public data) or 'ecoinvent-<version>-<system "
+                         f"model>' with version {', '.join(VERSIONS)} (a point release such as 3.10.1 is its version) "
+                         f"and system model {', '.join(SYSTEM_MODELS)}, e.g. 'ecoinvent-3.10-cutoff'") from None
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class BackgroundChoice:
         if self.is_public:
             return f"bw_mllca public data (database {PUBLIC!r})"
         assert self.system_model is not None
-        what = f"ecoinvent {self.version} {SYSTEM_MODELS[self.system_model]}"
+        what = f"ecoinvent {self.version} {SYSTEM_MODEL_LABELS[self.system_model]}"
         if self.scenarios:
             years = ", ".join(f"{y}: {self.scenarios[y]!r}" for y in sorted(self.scenarios))
             return f"{what}, premise scenarios ({years}), year {self.year}"

@@ -98,7 +98,8 @@ def _stamp(databases: list[str]) -> tuple[tuple[str, str | None], ...]:
     return tuple((name, str(bd.databases[name].get("modified")) if name in bd.databases else None) for name in databases)
 
 
-def _no_database(database: str) -> str:
+def missing_database(database: str) -> str:
+    """Why ``database`` cannot be used: not in the current project, with the closest names."""
     import bw2data as bd
 
     near = difflib.get_close_matches(database, list(bd.databases), n=3, cutoff=0.4)
@@ -141,12 +142,12 @@ def _resolve(project: str, link: Link, stamp: tuple) -> _Row | str:
     if isinstance(link, tuple):
         database, code = link
         if stamp[0][1] is None:
-            return _no_database(database)
+            return missing_database(database)
         row = next((r for r in _rows(project, database, stamp[0][1]) if r.code == code), None)
         return row if row is not None else f"no activity with code {code!r} in database {database!r}"
     missing = [name for name, modified in stamp if modified is None]
     if missing:
-        return _no_database(missing[0])
+        return missing_database(missing[0])
     if not stamp:
         return "the project has no database to link to"
     rows = tuple(row for name, modified in stamp for row in _rows(project, name, modified))
