@@ -96,9 +96,6 @@ def test_every_region_scores_above_zero_in_each_category_it_assesses(scores, cat
 
 
 IONISING = "EF v3.1 ionising radiation: human health"
-# Technologies with a published radionuclide release in the raw table (nuclear reactor operation,
-# radon-222 in natural gas); every other technology has none, which is a gap, not a zero.
-RADIONUCLIDE_TECHNOLOGIES = ("electricity-gen-nuclear", "electricity-gen-gas-")
 
 
 @functools.cache
@@ -112,15 +109,21 @@ def _latest_mix(code: str) -> dict[str, float]:
     return dict(zip(rows["input"], rows["amount"].astype(float)))
 
 
-def test_ozone_depletion_lacks_data_everywhere_and_ionising_radiation_only_without_nuclear_or_gas(catalog):
+def test_ozone_depletion_lacks_data_everywhere_and_ionising_radiation_only_oil_only_grids(scores, catalog):
+    """Ionising radiation is assessed wherever a technology of the mix carries radionuclides; oil
+    has neither a release nor a fuel-chain CO2 row for the supply-chain proxy, so only a grid made
+    of oil alone may still list it as not assessed."""
     common = set.intersection(*(set(r.not_assessed) for r in catalog.regions.values()))
     assert common == {"TRACI v2.1 ozone depletion"}
+    method = COVERAGE[IONISING]
     for region in catalog.regions.values():
-        emitting = any(code.startswith(RADIONUCLIDE_TECHNOLOGIES) for code in _latest_mix(region.code))
+        emitting = [code for code in _latest_mix(region.code) if scores.score(code, method) > 0]
         assert (IONISING in region.not_assessed) == (not emitting), region.code
+        if not emitting:
+            assert all(code.startswith("electricity-gen-oil") for code in _latest_mix(region.code)), region.code
     others = [r.code for r in catalog.regions.values() if set(r.not_assessed) - common - {IONISING}]
     assert len(others) <= 5, others
-    assert sum(IONISING not in r.not_assessed for r in catalog.regions.values()) >= 250
+    assert sum(IONISING not in r.not_assessed for r in catalog.regions.values()) >= 360
 
 
 KWH_PER_GWA = 1e6 * 8766.0  # 1 GW a of electricity = 1e6 kW x 8,766 h
@@ -139,6 +142,14 @@ NUCLEAR_RELEASES_KBQ_PER_KWH = {
 RADON_KBQ_PER_NM3 = 0.1  # Meili et al. (2021), Tab. 9.5: radon-222 in natural gas
 GAS_MJ_PER_NM3 = 48.0 * 0.75  # IPCC 2006 NCV (MJ/kg) x the stated density assumption (kg/Nm3)
 GAS_FUEL_MJ_PER_KWH = {"gas-combined-cycle": 6.595, "gas-turbine": 10.286}
+# Coal (UNSCEAR 2000 Annex B, as quoted): U-238 and Th-232 about 20 Bq per kg of coal; fly ash holds
+# them 10-fold; the U-238 chain in equilibrium; fuel = plant fuel MJ/kWh / NCV MJ/kg; stack ash = PM2.5.
+COAL_BQ_PER_KG = 20.0
+COAL_KG_PER_KWH = {"hard-coal": 8.034 / 25.8, "lignite": 10.725 / 11.9}
+COAL_PM25_KG_PER_KWH = {"hard-coal": 1.45455e-4, "lignite": 1.94171e-4}
+STACK = ("air", "non-urban air or from high stacks")
+ASH_NUCLIDES = {"Uranium-238": 1.0, "Uranium-234": 1.0, "Thorium-230": 1.0, "Radium-226": 1.0, "Lead-210": 1.0,
+                "Polonium-210": 1.0, "Uranium-235": 0.046, "Thorium-232": 1.0}
 
 
 def _ionising_factors() -> dict[tuple[str, tuple[str, ...]], float]:
@@ -147,15 +158,58 @@ def _ionising_factors() -> dict[tuple[str, tuple[str, ...]], float]:
             for node, cf in ((bd.get_node(id=flow), cf) for flow, cf in bd.Method(method).load())}
 
 
-def _hand_ionising_per_kwh_generated(technology: str, factors) -> float:
-    """kBq U235-eq per kWh generated of one technology, from the cited releases and the method's factors."""
+def _cited_ionising_per_kwh(technology: str, factors) -> float:
+    """kBq U235-eq per kWh generated from a technology's own cited releases (0 if it has none)."""
     if technology == "electricity-gen-nuclear":
         return sum(kbq * factors.get(flow, 0.0) for flow, kbq in NUCLEAR_RELEASES_KBQ_PER_KWH.items())
     for kind, fuel in GAS_FUEL_MJ_PER_KWH.items():
         if technology.startswith(f"electricity-gen-{kind}"):
             radon = RADON_KBQ_PER_NM3 * fuel / GAS_MJ_PER_NM3
-            return radon * factors[("Radon-222", ("air", "non-urban air or from high stacks"))]
+            return radon * factors[("Radon-222", STACK)]
+    for kind, coal in COAL_KG_PER_KWH.items():
+        if technology.startswith(f"electricity-gen-{kind}"):
+            radon = COAL_BQ_PER_KG * coal / 1000.0
+            ash = sum(10.0 * COAL_BQ_PER_KG * ratio * COAL_PM25_KG_PER_KWH[kind] / 1000.0 * factors.get((nuclide, STACK), 0.0)
+                      for nuclide, ratio in ASH_NUCLIDES.items())
+            return radon * factors[("Radon-222", STACK)] + ash
     return 0.0
+
+
+@functools.cache
+def _raw_lci() -> pd.DataFrame:
+    return pd.read_csv(inventories_dir() / "raw" / "electricity_technology_lci.csv", keep_default_na=False, na_values=[""])
+
+
+def _world_ionising_per_kg_co2(factors) -> float:
+    """The supply-chain proxy's ratio, by hand: ionising radiation / fossil CO2 of world electricity,
+    world shares = Ember generation summed over every country (newest CodeCarbon release, latest year),
+    each category as its default technology, each technology's cited releases and raw CO2 rows."""
+    generation = pd.read_csv(inventories_dir() / "raw" / "codecarbon_mixes.csv", keep_default_na=False)
+    generation = generation[generation["codecarbon_version"] == "3.3.2"]
+    generation = generation[generation["year"].astype(int) == generation["year"].astype(int).max()]
+    twh = pd.to_numeric(generation["twh"], errors="coerce").groupby(generation["category"]).sum()
+    default = {"coal": "hard coal", "gas": "gas combined cycle", "oil": "oil", "nuclear": "nuclear", "hydro": "hydro reservoir",
+               "wind": "wind onshore", "solar": "solar PV", "biomass": "biomass", "geothermal": "geothermal"}
+    lci = _raw_lci()
+    one_level = lci["abatement"].isna() | (lci["abatement"] == "high")
+    co2 = lci[one_level & (lci["flow"] == "Carbon dioxide, fossil")].groupby("technology")["amount"].sum()
+    codes = {"hard coal": "electricity-gen-hard-coal", "gas combined cycle": "electricity-gen-gas-combined-cycle",
+             "nuclear": "electricity-gen-nuclear"}
+    shares = twh / twh.sum()
+    ionising = sum(share * _cited_ionising_per_kwh(codes.get(default[c], ""), factors) for c, share in shares.items())
+    return ionising / sum(share * co2.get(default[c], 0.0) for c, share in shares.items())
+
+
+def _hand_ionising_per_kwh_generated(technology: str, factors) -> float:
+    """Cited releases; a technology without any gets the supply-chain proxy: its upstream and
+    infrastructure fossil CO2 (raw table) x the world ratio."""
+    cited = _cited_ionising_per_kwh(technology, factors)
+    if cited > 0:
+        return cited
+    lci = _raw_lci()
+    name = next(t for t in lci["technology"].unique() if technology.startswith(f"electricity-gen-{t.lower().replace(' ', '-')}"))
+    chain = lci[(lci["technology"] == name) & (lci["flow"] == "Carbon dioxide, fossil") & lci["stage"].isin(["upstream", "infrastructure"])]
+    return float(chain["amount"].sum()) * _world_ionising_per_kg_co2(factors)
 
 
 def test_france_ionising_radiation_is_the_cited_releases_times_its_mix_losses_and_factors(scores, catalog):
@@ -168,6 +222,37 @@ def test_france_ionising_radiation_is_the_cited_releases_times_its_mix_losses_an
     nuclear = mix["electricity-gen-nuclear"] * _hand_ionising_per_kwh_generated("electricity-gen-nuclear", factors)
     assert nuclear / (1.0 - region.loss_fraction) > 0.99 * expected  # nuclear dominates: C-14 to air x 10
     assert 0.1 < expected < 0.3  # kBq U235-eq per kWh at the meter
+
+
+def test_a_coal_grid_scores_its_cited_radionuclides_times_mix_and_losses(scores, catalog):
+    """Botswana (96 % hard coal, uncontrolled; oil; a little PV): coal's radon and fly-ash nuclides
+    from UNSCEAR's 20 Bq/kg, plus PV's supply-chain proxy, x mix x 1/(1 - losses), by hand."""
+    factors = _ionising_factors()
+    region = catalog.region("BW")
+    mix = _latest_mix("BW")
+    assert mix["electricity-gen-hard-coal-low"] > 0.9
+    expected = sum(share * _hand_ionising_per_kwh_generated(code, factors) for code, share in mix.items()) / (1.0 - region.loss_fraction)
+    assert scores.score(region.electricity_activity, COVERAGE[IONISING]) == pytest.approx(expected, rel=1e-5)
+    # coal alone: radon 6.2 Bq/kWh x 0.00114 plus ash 0.029 Bq/kWh per nuclide x (0.386 + 4.57 + 2.14 + ...)
+    coal = _cited_ionising_per_kwh("electricity-gen-hard-coal-low", factors)
+    assert 1e-4 < coal < 1e-3
+    assert mix["electricity-gen-hard-coal-low"] * coal / (1.0 - region.loss_fraction) > 0.9 * expected
+
+
+def test_hydro_and_geothermal_grids_score_their_supply_chain_proxy(scores, catalog):
+    """Hydro- and geothermal-only grids were "not assessed"; the proxy (supply-chain fossil CO2 x
+    the world ratio) makes them score in proportion to that CO2: linearity across technologies."""
+    factors = _ionising_factors()
+    method = COVERAGE[IONISING]
+    ratio = _world_ionising_per_kg_co2(factors)
+    for code, chain_co2 in (("electricity-gen-hydro-reservoir", 0.024), ("electricity-gen-wind-onshore", 0.011),
+                            ("electricity-gen-geothermal", 0.038), ("electricity-gen-solar-pv", 0.048)):
+        assert scores.score(code, method) == pytest.approx(chain_co2 * ratio, rel=1e-5), code
+    for code in ("IS", "PY", "KE"):
+        region = catalog.region(code)
+        expected = sum(share * _hand_ionising_per_kwh_generated(t, factors) for t, share in _latest_mix(code).items())
+        assert scores.score(region.electricity_activity, method) == pytest.approx(expected / (1.0 - region.loss_fraction), rel=1e-5), code
+        assert IONISING not in region.not_assessed, code
 
 
 def test_a_region_scores_the_share_weighted_sum_of_its_technologies_in_ionising_radiation(scores, catalog):

@@ -29,6 +29,9 @@ from pathlib import Path
 import pandas as pd
 import pycountry
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling module, also when loaded by path
+from radionuclide_proxy import with_supply_chain_radionuclides, world_shares  # noqa: E402
+
 HERE = Path(__file__).resolve().parents[1]
 RAW = HERE / "raw"
 YEARS = range(2019, 2025)
@@ -100,17 +103,17 @@ BASIC_FACTOR_BY_FLOW = {
 }
 HEAVY_METALS = ("Mercury", "Lead", "Cadmium", "Arsenic", "Nickel", "Chromium", "Selenium", "Zinc", "Copper")
 RADIONUCLIDES = ("Radon", "Carbon-14", "Hydrogen-3", "Noble gases", "Iodine", "Krypton", "Xenon",
-                 "Aerosols, radioactive", "Radioactive species")
+                 "Aerosols, radioactive", "Radioactive species", "Uranium-", "Thorium-", "Radium-", "Lead-210", "Polonium-")
 RESOURCES = ("Coal", "Gas, natural", "Oil, crude", "Uranium", "Energy, ")
 
 
 def basic_factor(flow: str) -> float:
     if flow in BASIC_FACTOR_BY_FLOW:
         return BASIC_FACTOR_BY_FLOW[flow]
+    if flow.startswith(RADIONUCLIDES):  # before the metals: "Lead-210" is a radionuclide
+        return 3.0
     if flow.startswith(HEAVY_METALS):
         return 5.0
-    if flow.startswith(RADIONUCLIDES):
-        return 3.0
     if flow.startswith(RESOURCES):
         return 1.05
     return 1.5
@@ -134,6 +137,8 @@ def technology_rows(lci: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str, st
     """
     # blank: the source's gaps; 0: a published zero (no exchange needed)
     known = _with_proxies(lci[lci["amount"].notna() & (lci["amount"] > 0)].copy())
+    shares, year = world_shares(read("codecarbon_mixes.csv"), {c: t[0] for c, t in CATEGORY_TECHNOLOGIES.items()})
+    known = with_supply_chain_radionuclides(known, shares, year, _is_radionuclide)
     codes: dict[tuple[str, str], str] = {}
     out = []
     for technology, rows in known.groupby("technology", sort=True):
@@ -154,7 +159,11 @@ PROXY_PEDIGREE = "5,5,5,5,5"
 
 
 def _is_metal(flow: str) -> bool:
-    return flow.startswith(HEAVY_METALS)
+    return flow.startswith(HEAVY_METALS) and not _is_radionuclide(flow)
+
+
+def _is_radionuclide(flow: str) -> bool:
+    return flow.startswith(RADIONUCLIDES)
 
 
 def _with_proxies(rows: pd.DataFrame) -> pd.DataFrame:
