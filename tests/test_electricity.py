@@ -185,7 +185,8 @@ def _world_ionising_per_kg_co2(factors) -> float:
     world shares = Ember generation summed over every country (newest CodeCarbon release, latest year),
     each category as its default technology, each technology's cited releases and raw CO2 rows."""
     generation = pd.read_csv(inventories_dir() / "raw" / "codecarbon_mixes.csv", keep_default_na=False)
-    generation = generation[generation["codecarbon_version"] == "3.3.2"]
+    newest = max(generation["codecarbon_version"], key=lambda v: tuple(int(p) for p in v.split(".")))
+    generation = generation[generation["codecarbon_version"] == newest]
     generation = generation[generation["year"].astype(int) == generation["year"].astype(int).max()]
     twh = pd.to_numeric(generation["twh"], errors="coerce").groupby(generation["category"]).sum()
     default = {"coal": "hard coal", "gas": "gas combined cycle", "oil": "oil", "nuclear": "nuclear", "hydro": "hydro reservoir",
