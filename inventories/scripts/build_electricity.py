@@ -133,7 +133,8 @@ def technology_rows(lci: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str, st
 
     A technology with abatement-specific direct rows gets one activity per level (shared rows plus
     that level's rows); the others one activity. Rows without an amount are the source's gaps:
-    they are not written; two documented proxies fill the largest of them (``_with_proxies``).
+    they are not written; documented proxies fill the largest of them (``_with_proxies``, and
+    ``radionuclide_proxy`` for the supply-chain radionuclides).
     """
     # blank: the source's gaps; 0: a published zero (no exchange needed)
     known = _with_proxies(lci[lci["amount"].notna() & (lci["amount"] > 0)].copy())

@@ -16,6 +16,8 @@ the raw table (never the proxies themselves, so the ratio does not feed on itsel
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 CO2 = "Carbon dioxide, fossil"
@@ -45,7 +47,7 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 def with_supply_chain_radionuclides(rows: pd.DataFrame, shares: dict[str, float], year: int,
-                                    is_radionuclide) -> pd.DataFrame:
+                                    is_radionuclide: Callable[[str], bool]) -> pd.DataFrame:
     """``rows`` plus, for every technology without a radionuclide row, upstream rows of each
     radionuclide flow of the world mix in proportion to its supply-chain fossil CO2."""
     flows = rows[rows["flow"].map(is_radionuclide)]
