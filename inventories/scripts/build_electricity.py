@@ -291,7 +291,7 @@ def state_mixes() -> pd.DataFrame:
     """region (US-<state>), year, category, share, source: Ember's yearly generation of the 50 states and DC.
 
     A net negative value (pumped-storage hydro consuming more than it generates, plant own use booked
-    under a fuel) is no generation: it is set to 0 and the rest renormalised in category_mixes."""
+    under a fuel) is no generation: it is set to 0. ``share`` holds TWh here; category_mixes renormalises."""
     table = read("ember_us_state_generation.csv")
     unknown = set(table["variable"]) - set(EMBER_US_CATEGORIES)
     if unknown:
@@ -579,7 +579,7 @@ def add_region(out: Outputs, region: str, rows: pd.DataFrame, figures: Figures, 
     loss = context["losses"].get(country)
     loss_note = f"losses of {country} to medium voltage" if loss is not None else "losses: RoW average (no country figure)"
     loss = loss if loss is not None else context["losses"]["RoW"]
-    # a US state takes its own AWARE factor where AWARE 2.0 gives one (13 states), else the country's
+    # a US state takes its own AWARE factor where AWARE 2.0 gives one (15 states), else the country's
     place = region if us_state(region) and region in context["aware"] else country
     cf, cf_source = context["aware"].get(place, context["aware"]["GLO"])
     cf_note = f"AWARE factor of {place}" if place in context["aware"] else "AWARE: world default (no factor for the country)"
