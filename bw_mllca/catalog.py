@@ -14,7 +14,7 @@ from .data_files import inventories_dir
 from .errors import InventoryDataError
 from .tables import read_rows
 
-REGION_KINDS = ("country", "subregion", "zone")
+REGION_KINDS = ("country", "subregion", "state", "zone")
 HARDWARE_KINDS = ("accelerator", "cpu-server", "host-server", "storage", "network")
 SERVER_KINDS = ("cpu-server", "host-server", "storage", "network")  # what a study's `server` may name
 CATALOG_FILES = ("regions.csv", "region_aliases.csv", "water_scarcity_factors.csv", "datacenters.csv", "hardware.csv")
@@ -26,7 +26,7 @@ class Region:
 
     code: str  # ISO 3166-1 alpha-2 for countries, e.g. "DE"; "US-SRVC"; zone codes such as "SE-SE3"
     name: str
-    kind: str  # "country", "subregion" or "zone"
+    kind: str  # "country", "subregion" (eGRID), "state" (US state) or "zone"
     country: str  # ISO 3166-1 alpha-2 of the country the region lies in
     location: str  # Brightway location of its electricity activities (= code)
     electricity_activity: str  # background code: 1 kWh at the datacenter meter, latest year

@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     _listing_parser(commands, "regions", "list the grid regions a study's datacenter may name",
                     "List every grid region (code, name, kind, years with a mix, GWP100 per kWh at the "
                     "datacenter meter in the latest year, water, AWARE factor, losses, aliases). Needs no project.",
-                    ("country", "subregion", "zone"), "only regions of this kind")
+                    ("country", "subregion", "state", "zone"), "only regions of this kind")
     _listing_parser(commands, "hardware", "list the catalog hardware a study may name",
                     "List every catalog device (code, kind, name, own lifespan, TDP or non-accelerator draw, "
                     "GWP100 of manufacturing one unit, memory, dies, aliases). Needs no project.",

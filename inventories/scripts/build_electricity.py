@@ -254,6 +254,20 @@ SOURCE_EGRID = (
     "US EPA, eGRID2023 rev2 (data year 2023), subregion table SRL23 generation shares (SRCLPR ... SROPPR), "
     "as extracted by EPA in the USEPA/power-profiler repository (app/data/subregion.json)"
 )
+SOURCE_EMBER_US = (
+    "Ember, US electricity data, yearly net generation by state and fuel (us_yearly_full_release_long_format, "
+    "June 2026 release, CC BY 4.0; compiled by Ember from EIA-923 / EIA Electric Power Monthly), "
+    "raw/ember_us_state_generation.csv"
+)
+# Ember's US fuel names -> category. "Other Fossil" is petroleum liquids, petroleum coke and other gases
+# (EIA's groups), taken as oil; "Other Renewables" is mostly geothermal (CA, NV, UT, HI), taken as geothermal.
+EMBER_US_CATEGORIES = {
+    "Bioenergy": "biomass", "Coal": "coal", "Gas": "gas", "Hydro": "hydro", "Nuclear": "nuclear",
+    "Other Fossil": "oil", "Other Renewables": "geothermal", "Solar": "solar", "Wind": "wind",
+}
+# A zone whose latest Electricity Maps mix is more than this share "unknown" takes Ember's generation
+# by source (CodeCarbon's table) instead, where Ember has the country: an unknown share has no inventory.
+UNKNOWN_DOMINATED = 0.5
 
 
 def category_mixes() -> pd.DataFrame:
@@ -262,25 +276,58 @@ def category_mixes() -> pd.DataFrame:
     emaps = emaps[~emaps["category"].isin(STORAGE)]
     emaps = emaps.assign(source=SOURCE_EMAPS).rename(columns={"zone": "region"})
     codecarbon = read("codecarbon_mixes.csv")
+    emaps = emaps[~emaps["region"].isin(unknown_dominated(emaps) & set(codecarbon["country"]))]
     codecarbon = codecarbon[~codecarbon["country"].isin(set(emaps["region"]))]
     totals = codecarbon.groupby(["country", "year"])["twh"].transform("sum")
     codecarbon = codecarbon[totals > 0].assign(share=codecarbon["twh"] / totals[totals > 0])
     codecarbon = codecarbon.rename(columns={"country": "region"}).assign(source=SOURCE_CODECARBON)
-    egrid = egrid_subregions()
+    egrid_mix = egrid_category_mix(egrid_subregions())
+    columns = ["region", "year", "category", "share", "source"]
+    mixes = pd.concat([emaps[columns], codecarbon[columns], egrid_mix[columns], state_mixes()[columns]], ignore_index=True)
+    mixes = mixes[mixes["share"] > 0]
+    # renormalise: storage dropped, and the sources' own rounding (eGRID shares sum to 99.8-100.4 %)
+    mixes["share"] = mixes["share"] / mixes.groupby(["region", "year"])["share"].transform("sum")
+    return mixes
+
+
+def unknown_dominated(emaps: pd.DataFrame) -> set[str]:
+    """Zones whose latest-year Electricity Maps mix is more than UNKNOWN_DOMINATED "unknown" (BH, KW: 100 %)."""
+    latest = emaps[emaps["year"] == emaps.groupby("region")["year"].transform("max")]
+    unknown = latest[latest["category"] == "unknown"].groupby("region")["share"].sum()
+    return set(unknown[unknown / latest.groupby("region")["share"].sum().reindex(unknown.index) > UNKNOWN_DOMINATED].index)
+
+
+def state_mixes() -> pd.DataFrame:
+    """region (US-<state>), year, category, share, source: Ember's yearly generation of the 50 states and DC.
+
+    A net negative value (pumped-storage hydro consuming more than it generates, plant own use booked
+    under a fuel) is no generation: it is set to 0. ``share`` holds TWh here; category_mixes renormalises."""
+    table = read("ember_us_state_generation.csv")
+    unknown = set(table["variable"]) - set(EMBER_US_CATEGORIES)
+    if unknown:
+        raise ValueError(f"ember_us_state_generation.csv: variable = {sorted(unknown)}, expected {sorted(EMBER_US_CATEGORIES)}")
+    table = table.assign(region="US-" + table["state"], category=table["variable"].map(EMBER_US_CATEGORIES),
+                         share=table["twh"].clip(lower=0.0), source=SOURCE_EMBER_US)
+    return table.groupby(["region", "year", "category", "source"], as_index=False)["share"].sum()
+
+
+def egrid_category_mix(egrid: pd.DataFrame) -> pd.DataFrame:
+    """region (US-<eGRID code>), year, category, share, source from eGRID generation-share columns."""
     rows = [
         (f"US-{row['code']}", int(row["year"]), category, float(row[column]) / 100.0)
         for _, row in egrid.iterrows()
         for column, category in EGRID_SHARES.items()
         if float(row[column] or 0) > 0
     ]
-    egrid_mix = pd.DataFrame(rows, columns=["region", "year", "category", "share"]).groupby(
+    return pd.DataFrame(rows, columns=["region", "year", "category", "share"]).groupby(
         ["region", "year", "category"], as_index=False)["share"].sum().assign(source=SOURCE_EGRID)
-    columns = ["region", "year", "category", "share", "source"]
-    mixes = pd.concat([emaps[columns], codecarbon[columns], egrid_mix[columns]], ignore_index=True)
-    mixes = mixes[mixes["share"] > 0]
-    # renormalise: storage dropped, and the sources' own rounding (eGRID shares sum to 99.8-100.4 %)
-    mixes["share"] = mixes["share"] / mixes.groupby(["region", "year"])["share"].transform("sum")
-    return mixes
+
+
+def egrid_national_mix() -> pd.DataFrame:
+    """eGRID2023's national row as a one-region category mix (region "US-US"), for the states' calibration."""
+    table = read("egrid2023_subregions.csv")
+    mix = egrid_category_mix(table[table["code"] == "US"])
+    return mix.assign(share=mix["share"] / mix["share"].sum())
 
 
 def egrid_subregions() -> pd.DataFrame:
@@ -307,7 +354,8 @@ def technology_split(splits: pd.DataFrame, country: str, category: str) -> tuple
 
 
 # -- regions ---------------------------------------------------------------------------------
-PEDIGREE_MIX = {SOURCE_EMAPS: (2, 2, 1, 1, 1), SOURCE_CODECARBON: (2, 2, 1, 1, 1), SOURCE_EGRID: (1, 1, 1, 1, 1)}
+PEDIGREE_MIX = {SOURCE_EMAPS: (2, 2, 1, 1, 1), SOURCE_CODECARBON: (2, 2, 1, 1, 1), SOURCE_EGRID: (1, 1, 1, 1, 1),
+                SOURCE_EMBER_US: (1, 2, 1, 1, 1)}
 # country-average factor applied to water of unknown basin; technology water volumes as in their rows
 PEDIGREE_AWARE = (2, 3, 1, 3, 3)
 BASIC_FACTOR_AWARE = 1.5
@@ -330,12 +378,24 @@ def country_of(region: str) -> str:
 def kind_of(region: str, egrid: set[str]) -> str:
     if region in egrid:
         return "subregion"
+    if us_state(region):
+        return "state"
     return "country" if "-" not in region else "zone"
+
+
+def us_state(region: str) -> str | None:
+    """The state's name for a US state code (``US-VA`` -> Virginia, DC included), else None."""
+    if not (region.startswith("US-") and len(region) == 5):
+        return None
+    subdivision = pycountry.subdivisions.get(code=region)
+    return subdivision.name if subdivision is not None and subdivision.type in ("State", "District") else None
 
 
 def region_name(region: str, zone_names: dict[str, str], egrid_names: dict[str, str]) -> str:
     if region in egrid_names:
         return f"{egrid_names[region]} (eGRID)"
+    if us_state(region):
+        return f"{us_state(region)}, United States"
     if region in zone_names and "-" in region:
         country = pycountry.countries.get(alpha_2=country_of(region))
         return f"{zone_names[region]}, {country.name if country else country_of(region)}"
@@ -392,20 +452,28 @@ LB_PER_MWH = 0.45359237 / 1000.0  # lb/MWh -> kg/kWh
 EGRID_MEASURED = {"Carbon dioxide, fossil": "SRCO2RTA", "Sulfur dioxide": "SRSO2RTA", "Nitrogen oxides": "SRNOXRTA"}
 
 
-def calibrate_egrid(technologies: pd.DataFrame, mixes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def calibrate_egrid(technologies: pd.DataFrame, mixes: pd.DataFrame, national: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scale the direct CO2, SO2 and NOx of each eGRID subregion's fossil generation to eGRID's
     measured output emission rates (CEMS-based, all plants), keeping every other flow as modelled.
 
     Per subregion and flow, k = measured rate / modelled direct rate of its mix; each fossil
     technology of the subregion gets its own activity whose direct rows of that flow are x k, so the
     mix reproduces the measured combustion emissions while the fuel chain and infrastructure stay
-    the generic technology's. Returns the extended technology rows and the relinked mixes.
+    the generic technology's. The US states share one set of copies ("-US") calibrated the same way
+    to eGRID's national row (``national``: its mix as technology rows), so a state's fossil fleet
+    burns like the US fleet on average while its mix is its own. Returns the extended technology rows
+    and the relinked mixes.
     """
     egrid = egrid_subregions().set_index("code")
     direct = technologies[technologies["notes"].str.startswith("direct")]
+    # (suffix of the calibrated copies, rows the factors come from, measured rates, regions relinked)
+    groups = [(region, rows, egrid.loc[region.removeprefix("US-")], [region])
+              for region, rows in mixes[mixes["region"].isin([f"US-{c}" for c in egrid.index])].groupby("region")]
+    states = sorted(r for r in mixes["region"].unique() if us_state(r))
+    national_rates = read("egrid2023_subregions.csv").set_index("code").loc["US"]
+    groups.append(("US", national, national_rates, states))
     extra, relink = [], {}
-    for region, rows in mixes[mixes["region"].isin([f"US-{c}" for c in egrid.index])].groupby("region"):
-        measured = egrid.loc[region.removeprefix("US-")]
+    for suffix, rows, measured, regions in groups:
         factors = {}
         for flow, column in EGRID_MEASURED.items():
             per_technology = direct[direct["flow"] == flow].groupby("activity")["amount"].sum()
@@ -413,12 +481,14 @@ def calibrate_egrid(technologies: pd.DataFrame, mixes: pd.DataFrame) -> tuple[pd
             rate = float(measured[column]) * LB_PER_MWH
             factors[flow] = rate / modelled if modelled > 0 and rate > 0 else 1.0
         note = ", ".join(f"{flow} x {k:.4g}" for flow, k in factors.items())
-        for code in rows["technology_activity"].unique():
+        scope = "this subregion" if len(regions) == 1 else "US national row, used for every state"
+        linked = mixes[mixes["region"].isin(regions)]
+        for code in dict.fromkeys([*rows["technology_activity"], *linked["technology_activity"]]):
             own = technologies[technologies["activity"] == code]
             if not (own["notes"].str.startswith("direct") & own["flow"].isin(EGRID_MEASURED)).any():
                 continue
-            calibrated = f"{code}-{region}"
-            relink[(region, code)] = calibrated
+            calibrated = f"{code}-{suffix}"
+            relink.update({(region, code): calibrated for region in regions})
             for _, row in own.iterrows():
                 row = row.copy()
                 row["activity"] = calibrated
@@ -426,8 +496,8 @@ def calibrate_egrid(technologies: pd.DataFrame, mixes: pd.DataFrame) -> tuple[pd
                     k = factors[row["flow"]]
                     row["amount"] = row["amount"] * k
                     row["loc"] = math.log(row["amount"]) if row["amount"] > 0 else ""
-                    row["notes"] = (f"direct; calibrated to eGRID2023 {region} measured {EGRID_MEASURED[row['flow']]} "
-                                    f"(x {k:.4g} on the generic factor; this subregion: {note}). {row['notes']}")
+                    row["notes"] = (f"direct; calibrated to eGRID2023 {suffix if len(regions) == 1 else 'US (national)'} measured "
+                                    f"{EGRID_MEASURED[row['flow']]} (x {k:.4g} on the generic factor; {scope}: {note}). {row['notes']}")
                     row["source"] = f"{row['source']}; {SOURCE_EGRID} (measured output emission rates)"
                 extra.append(row)
     mixes = mixes.copy()
@@ -519,8 +589,10 @@ def add_region(out: Outputs, region: str, rows: pd.DataFrame, figures: Figures, 
     loss = context["losses"].get(country)
     loss_note = f"losses of {country} to medium voltage" if loss is not None else "losses: RoW average (no country figure)"
     loss = loss if loss is not None else context["losses"]["RoW"]
-    cf, cf_source = context["aware"].get(country, context["aware"]["GLO"])
-    cf_note = f"AWARE factor of {country}" if country in context["aware"] else "AWARE: world default (no factor for the country)"
+    # a US state takes its own AWARE factor where AWARE 2.0 gives one (15 states), else the country's
+    place = region if us_state(region) and region in context["aware"] else country
+    cf, cf_source = context["aware"].get(place, context["aware"]["GLO"])
+    cf_note = f"AWARE factor of {place}" if place in context["aware"] else "AWARE: world default (no factor for the country)"
     source = latest["source"].iloc[0]
     mix_code, meter_code = f"electricity-mix-{region}", f"electricity-{region}"
     name = region_name(region, context["zone_names"], context["egrid_names"])
@@ -576,7 +648,8 @@ def main(out_dir: Path = HERE) -> None:
     lci = read("electricity_technology_lci.csv")
     lci["year"] = lci["year"].map(lambda y: str(int(y)) if pd.notna(y) and str(y).replace(".0", "").isdigit() else y)
     technologies, codes = technology_rows(lci)
-    technologies, mixes = calibrate_egrid(technologies, technology_mixes(category_mixes(), codes))
+    technologies, mixes = calibrate_egrid(technologies, technology_mixes(category_mixes(), codes),
+                                          technology_mixes(egrid_national_mix(), codes))
     factors = bundled_factors()
     figures = Figures(
         gwp=per_activity(technologies, factors[GWP100]),
