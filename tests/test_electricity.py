@@ -442,4 +442,4 @@ def test_european_so2_and_nox_per_kwh_against_reported_power_sector_emissions():
         else:
             assert 1.0 / WITHIN <= ratio <= WITHIN, label
             within.append(label)
-    assert within, "no country within the factor"
+    assert len(within) >= 5, f"{len(within)} within the factor: {within}"  # DE SO2, IT NOx, ES SO2, TR SO2 and NOx

@@ -100,6 +100,7 @@ BASIC_FACTOR_BY_FLOW = {
     "Particulate Matter, > 2.5 um and < 10um": 2.0,
     "Particulate Matter, < 2.5 um": 3.0,
     "Carbon monoxide, fossil": 5.0,
+    "Carbon monoxide, non-fossil": 5.0,
 }
 HEAVY_METALS = ("Mercury", "Lead", "Cadmium", "Arsenic", "Nickel", "Chromium", "Selenium", "Zinc", "Copper")
 RADIONUCLIDES = ("Radon", "Carbon-14", "Hydrogen-3", "Noble gases", "Iodine", "Krypton", "Xenon",
