@@ -34,6 +34,7 @@ COVERAGE = {
     "TRACI v2.1 human toxicity: carcinogenic": ("TRACI v2.1", "human toxicity: carcinogenic", "human toxicity: carcinogenic"),
     "TRACI v2.1 human toxicity: non-carcinogenic": ("TRACI v2.1", "human toxicity: non-carcinogenic", "human toxicity: non-carcinogenic"),
     "TRACI v2.1 ozone depletion": ("TRACI v2.1", "ozone depletion", "ozone depletion potential (ODP)"),
+    "EF v3.1 ozone depletion": ("EF v3.1", "ozone depletion", "ozone depletion potential (ODP)"),
     "TRACI v2.1 particulate matter formation": ("TRACI v2.1", "particulate matter formation", "particulate matter formation potential (PMFP)"),
     "TRACI v2.1 photochemical oxidant formation": ("TRACI v2.1", "photochemical oxidant formation", "maximum incremental reactivity (MIR)"),
     "EF v3.1 climate change": ("EF v3.1", "climate change", "global warming potential (GWP100)"),
@@ -112,9 +113,9 @@ def _latest_mix(code: str) -> dict[str, float]:
     return dict(zip(rows["input"], rows["amount"].astype(float)))
 
 
-def test_ozone_depletion_lacks_data_everywhere_and_ionising_radiation_only_without_nuclear_or_gas(catalog):
+def test_ozone_depletion_is_assessed_everywhere_and_ionising_radiation_only_without_nuclear_or_gas(catalog):
     common = set.intersection(*(set(r.not_assessed) for r in catalog.regions.values()))
-    assert common == {"TRACI v2.1 ozone depletion"}
+    assert common == set()  # ozone depletion: every technology carries ozone-depleting releases
     for region in catalog.regions.values():
         emitting = any(code.startswith(RADIONUCLIDE_TECHNOLOGIES) for code in _latest_mix(region.code))
         assert (IONISING in region.not_assessed) == (not emitting), region.code
