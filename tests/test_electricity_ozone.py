@@ -43,7 +43,8 @@ SUPPLY_CHAIN_CO2_G = {"nuclear": 12, "hydro-reservoir": 24, "hydro-run-of-river"
 # 382 kg/a, 63.8 % of it oil's by heating value, over 220,000 b/d of crude (0.158987 m3/bbl, 890 kg/m3, 42.3 MJ/kg);
 # onshore none; the world's offshore share of oil (EIA, 2015) and gas (Mackay Consultants, 2003) production.
 HALON_KG_PER_OFFSHORE_MJ = 382 * 0.638 / (220_000 * 365 * 0.158987 * 890 * 42.3)
-FUEL_CHAIN_HALON_KG = {"gas-combined-cycle": 0.258 * 6.595, "gas-turbine": 0.258 * 10.286, "oil": 0.30 * 10.925}  # x per MJ
+# MJ of offshore-produced fuel per kWh generated: offshore share x the plant's fuel (MJ per kWh)
+OFFSHORE_FUEL_MJ_PER_KWH = {"gas-combined-cycle": 0.258 * 6.595, "gas-turbine": 0.258 * 10.286, "oil": 0.30 * 10.925}
 HALON_NON_URBAN = ("Methane, bromotrifluoro-, Halon 1301", ("air", "non-urban air or from high stacks"))
 
 
@@ -67,7 +68,7 @@ def _technology_odp(code: str, factors: dict[str, float]) -> float:
     if plant is not None:
         column = 0 if plant == "SCPC" else 1
         construction = sum(kg[column] * factors.get(flow, 0.0) for flow, kg in CONSTRUCTION_KG.items()) / LIFETIME_KWH[plant]
-        fuel_mj = next((mj for prefix, mj in FUEL_CHAIN_HALON_KG.items() if kind.startswith(prefix)), 0.0)
+        fuel_mj = next((mj for prefix, mj in OFFSHORE_FUEL_MJ_PER_KWH.items() if kind.startswith(prefix)), 0.0)
         return construction + fuel_mj * HALON_KG_PER_OFFSHORE_MJ * factors[HALON_NON_URBAN]
     grams = next(g for prefix, g in SUPPLY_CHAIN_CO2_G.items() if kind.startswith(prefix))
     return grams / 1000 * sum(kg[0] * factors.get(flow, 0.0) for flow, kg in CONSTRUCTION_KG.items()) / SCPC_CO2_KG
