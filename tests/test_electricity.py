@@ -34,6 +34,7 @@ COVERAGE = {
     "TRACI v2.1 human toxicity: carcinogenic": ("TRACI v2.1", "human toxicity: carcinogenic", "human toxicity: carcinogenic"),
     "TRACI v2.1 human toxicity: non-carcinogenic": ("TRACI v2.1", "human toxicity: non-carcinogenic", "human toxicity: non-carcinogenic"),
     "TRACI v2.1 ozone depletion": ("TRACI v2.1", "ozone depletion", "ozone depletion potential (ODP)"),
+    "EF v3.1 ozone depletion": ("EF v3.1", "ozone depletion", "ozone depletion potential (ODP)"),
     "TRACI v2.1 particulate matter formation": ("TRACI v2.1", "particulate matter formation", "particulate matter formation potential (PMFP)"),
     "TRACI v2.1 photochemical oxidant formation": ("TRACI v2.1", "photochemical oxidant formation", "maximum incremental reactivity (MIR)"),
     "EF v3.1 climate change": ("EF v3.1", "climate change", "global warming potential (GWP100)"),
@@ -109,12 +110,12 @@ def _latest_mix(code: str) -> dict[str, float]:
     return dict(zip(rows["input"], rows["amount"].astype(float)))
 
 
-def test_ozone_depletion_lacks_data_everywhere_and_ionising_radiation_only_oil_only_grids(scores, catalog):
+def test_ozone_depletion_is_assessed_everywhere_and_ionising_radiation_lacks_only_in_oil_only_grids(scores, catalog):
     """Ionising radiation is assessed wherever a technology of the mix carries radionuclides; oil
     has neither a release nor a fuel-chain CO2 row for the supply-chain proxy, so only a grid made
     of oil alone may still list it as not assessed."""
     common = set.intersection(*(set(r.not_assessed) for r in catalog.regions.values()))
-    assert common == {"TRACI v2.1 ozone depletion"}
+    assert common == set()  # ozone depletion: every technology carries ozone-depleting releases
     method = COVERAGE[IONISING]
     for region in catalog.regions.values():
         emitting = [code for code in _latest_mix(region.code) if scores.score(code, method) > 0]

@@ -512,7 +512,7 @@ GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
 COVERAGE = (
     ("TRACI v2.1", "acidification"), ("TRACI v2.1", "climate change"), ("TRACI v2.1", "ecotoxicity: freshwater"),
     ("TRACI v2.1", "eutrophication"), ("TRACI v2.1", "human toxicity: carcinogenic"),
-    ("TRACI v2.1", "human toxicity: non-carcinogenic"), ("TRACI v2.1", "ozone depletion"),
+    ("TRACI v2.1", "human toxicity: non-carcinogenic"), ("TRACI v2.1", "ozone depletion"), ("EF v3.1", "ozone depletion"),
     ("TRACI v2.1", "particulate matter formation"), ("TRACI v2.1", "photochemical oxidant formation"),
     ("EF v3.1", "climate change"), ("EF v3.1", "acidification"), ("EF v3.1", "ionising radiation: human health"),
     ("EF v3.1", "energy resources: non-renewable"), ("EF v3.1", "water use"),
