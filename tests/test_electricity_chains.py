@@ -96,3 +96,14 @@ def test_a_region_water_is_the_share_weighted_sum_with_the_fuel_cycle(lca):
     assert region.water_l_per_kwh == pytest.approx(expected * 1000.0, rel=1e-5)
     fuel_cycle = shares["electricity-gen-oil-medium"] * 77.07 * OIL_MJ_PER_KWH / 1e6 / (1.0 - region.loss_fraction)
     assert 0.10 < fuel_cycle / expected < 0.20
+
+
+def test_no_technology_has_two_exchanges_of_one_flow():
+    """Operation and fuel-cycle water (and stack and chain CO2) go to distinct biosphere flows: when
+    bw2calc's Monte Carlo redraws a matrix it does not add up two entries of one flow in one
+    activity, so a duplicate would be drawn as one of its parts."""
+    table = pd.read_csv(inventories_dir() / "electricity_technologies.csv", keep_default_na=False)
+    duplicated = table[table.duplicated(["activity", "biosphere3_uuid"], keep=False)]
+    assert duplicated.empty, duplicated[["activity", "flow", "subcompartment"]].drop_duplicates().head().to_string()
+    water = table[(table["flow"] == "Water") & table["notes"].str.startswith("upstream")]
+    assert len(water) >= 6 and set(water["subcompartment"]) == {"non-urban air or from high stacks"}
