@@ -356,4 +356,35 @@ def test_european_so2_and_nox_per_kwh_against_reported_power_sector_emissions():
         else:
             assert 1.0 / WITHIN <= ratio <= WITHIN, label
             within.append(label)
-    assert len(within) >= 5, f"{len(within)} within the factor: {within}"  # DE SO2, IT NOx, ES SO2, TR SO2 and NOx
+    # DE SO2 and NOx, FR NOx (calibrated on 2019), IT NOx, ES SO2, TR SO2 and NOx
+    assert len(within) >= 7, f"{len(within)} within the factor: {within}"
+
+
+def test_european_calibration_reproduces_its_year_and_leaves_other_regions_alone():
+    """Each calibrated country's own mix of the calibration year reproduces the reported SO2 and NOx
+    per kWh (the property the scaling is built on); its zones use its calibrated technologies; no
+    other region's direct SO2 or NOx changes (a non-European country, an eGRID subregion)."""
+    calibration = pd.read_csv(inventories_dir() / "raw" / "reported_power_sector_emissions_calibration.csv", keep_default_na=False)
+    assert set(calibration["pollutant"]) == set(SECTOR_FLOWS) and (calibration["year"].astype(int) < 2021).all()
+    for row in calibration.itertuples():
+        reported_g_per_kwh = float(row.emissions_kt) / float(row.generation_twh)
+        ours = _direct_g_per_kwh(row.country, int(row.year), row.pollutant)
+        assert ours == pytest.approx(reported_g_per_kwh, rel=1e-3), f"{row.country} {row.pollutant} {row.year}"
+    mixes = pd.read_csv(inventories_dir() / "electricity_mixes.csv.gz", keep_default_na=False)
+    calibrated = {c: {t for t in mixes.loc[mixes["region"] == c, "technology_activity"] if t.endswith(f"-{c}")}
+                  for c in set(calibration["country"])}
+    assert all(calibrated.values()), calibrated
+    technologies = pd.read_csv(inventories_dir() / "electricity_technologies.csv", keep_default_na=False)
+    known = set(technologies["activity"])
+    for region, mix in mixes[mixes["region"].map(lambda r: r.split("-")[0] in calibrated)].groupby("region"):
+        country = region.split("-")[0]  # the country and its zones, every year
+        assert not [t for t in mix["technology_activity"] if f"{t}-{country}" in known], region
+    for code in sorted(set().union(*calibrated.values())):
+        own, base = technologies[technologies["activity"] == code], code.rsplit("-", 1)[0]
+        for flow in ("Carbon dioxide, fossil", "Methane, fossil"):  # GWP flows are not scaled
+            assert own.loc[own["flow"] == flow, "amount"].sum() == pytest.approx(
+                technologies.loc[(technologies["activity"] == base) & (technologies["flow"] == flow), "amount"].sum()), code
+    # elsewhere the mix still uses the generic or eGRID-calibrated technologies
+    for region in ("CN", "US-CAMX", "JP"):
+        assert not [t for t in mixes.loc[mixes["region"] == region, "technology_activity"]
+                    if any(t.endswith(f"-{c}") for c in calibrated)], region
