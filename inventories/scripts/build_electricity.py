@@ -21,6 +21,7 @@ Needs pandas, pycountry and bw2io (for the IPCC 2021 GWP100 factors of the deriv
 
 from __future__ import annotations
 
+import logging
 import math
 import sys
 from dataclasses import dataclass, field
@@ -506,6 +507,73 @@ def calibrate_egrid(technologies: pd.DataFrame, mixes: pd.DataFrame, national: p
     return pd.concat([technologies, pd.DataFrame(extra)], ignore_index=True), mixes
 
 
+# -- European calibration --------------------------------------------------------------------
+SOURCE_REPORTED = "raw/reported_power_sector_emissions_calibration.csv (EMEP/CEIP officially reported NFR 1.A.1.a; Ember generation)"
+REPORTED_FLOWS = {"SO2": "Sulfur dioxide", "NOx": "Nitrogen oxides"}
+# A factor is only derived where combustion (coal, gas, oil, biomass) makes at least this share of
+# the calibration year's generation: below it, 1.A.1.a is mostly heat and waste incineration, which
+# the factor would load onto a few per cent of electricity. Factors are then kept within the cap.
+CALIBRATION_MIN_COMBUSTION_SHARE = 0.10
+CALIBRATION_CAP = 5.0
+
+
+def calibrate_europe(technologies: pd.DataFrame, mixes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scale the direct SO2 and NOx of each European country's combustion technologies so that its
+    mix of the calibration year reproduces the reported NFR 1.A.1.a emissions per kWh generated.
+
+    Per country and pollutant, k = reported / modelled direct rate of the country's own mix in the
+    table's year (k = 1 where combustion is under CALIBRATION_MIN_COMBUSTION_SHARE of that mix;
+    k capped to [1/CALIBRATION_CAP, CALIBRATION_CAP]). Each combustion technology of the country
+    gets its own activity ``{code}-{country}`` with the direct rows of that pollutant x k; the
+    country and its zones (every year) are relinked to them, so other years are an out-of-sample
+    test: their mix change times the calibrated fleet factors.
+    """
+    reported = read("reported_power_sector_emissions_calibration.csv")
+    direct = technologies[technologies["notes"].str.startswith("direct")]
+    combustion = set(direct.loc[direct["flow"].isin(REPORTED_FLOWS.values()), "activity"])
+    extra, relink = [], {}
+    for country, table in reported.groupby("country", sort=True):
+        year = int(table["year"].iloc[0])
+        mix = mixes[(mixes["region"] == country) & (mixes["year"] == year)]
+        if mix.empty:
+            raise ValueError(f"reported_power_sector_emissions_calibration.csv: no {year} mix for country {country!r}")
+        combustion_share = float(mix.loc[mix["technology_activity"].isin(combustion), "share"].sum())
+        factors, notes = {}, []
+        for row in table.itertuples():
+            flow = REPORTED_FLOWS[row.pollutant]
+            per_technology = direct[direct["flow"] == flow].groupby("activity")["amount"].sum()
+            modelled = float(sum(s * per_technology.get(t, 0.0) for t, s in zip(mix["technology_activity"], mix["share"])))
+            rate = float(row.emissions_kt) / float(row.generation_twh) / 1000.0  # kt/TWh = g/kWh -> kg/kWh
+            if combustion_share < CALIBRATION_MIN_COMBUSTION_SHARE or modelled <= 0 or rate <= 0:
+                notes.append(f"{row.pollutant} not calibrated (combustion {combustion_share:.1%} of the {year} mix)")
+                continue
+            k = min(max(rate / modelled, 1.0 / CALIBRATION_CAP), CALIBRATION_CAP)
+            factors[flow] = k
+            notes.append(f"{row.pollutant} x {k:.4g} (reported {1000 * rate:.4g} g/kWh, modelled {1000 * modelled:.4g})")
+        logging.getLogger(__name__).info("%s %d: %s", country, year, "; ".join(notes))
+        if not factors:
+            continue
+        note = "; ".join(notes)
+        regions = sorted(r for r in mixes["region"].unique() if country_of(r) == country)
+        for code in sorted(set(mixes.loc[mixes["region"].isin(regions), "technology_activity"]) & combustion):
+            calibrated = f"{code}-{country}"
+            relink.update({(region, code): calibrated for region in regions})
+            for _, row in technologies[technologies["activity"] == code].iterrows():
+                row = row.copy()
+                row["activity"] = calibrated
+                if row["notes"].startswith("direct") and row["flow"] in factors:
+                    k = factors[row["flow"]]
+                    row["amount"] = row["amount"] * k
+                    row["loc"] = math.log(row["amount"]) if row["amount"] > 0 else ""
+                    row["notes"] = (f"direct; calibrated to {country}'s reported NFR 1.A.1.a emissions of {year} per kWh generated "
+                                    f"(x {k:.4g} on the generic factor; {note}). {row['notes']}")
+                    row["source"] = f"{row['source']}; {SOURCE_REPORTED}"
+                extra.append(row)
+    mixes = mixes.copy()
+    mixes["technology_activity"] = [relink.get((r, t), t) for r, t in zip(mixes["region"], mixes["technology_activity"])]
+    return pd.concat([technologies, pd.DataFrame(extra)], ignore_index=True), mixes
+
+
 # -- characterization for the derived columns ------------------------------------------------
 GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
 # Categories whose coverage regions.csv reports: a region scoring 0 in one is "not assessed" there.
@@ -565,7 +633,8 @@ def technology_activities(technologies: pd.DataFrame, codes: dict[tuple[str, str
     for code in sorted(technologies["activity"].unique()):
         generic = next((c for c in sorted(labels, key=len, reverse=True) if code.startswith(c)), code)
         region = code[len(generic) + 1:] if code != generic else ""  # an eGRID-calibrated copy
-        label = labels[generic] + (f", {region} fleet (eGRID2023-calibrated)" if region else "")
+        calibration = "eGRID2023" if region.startswith("US-") else "reported-emissions"
+        label = labels[generic] + (f", {region} fleet ({calibration}-calibrated)" if region else "")
         rows.append({"code": code, "name": f"electricity production, {label}", "reference_product": "electricity, high voltage",
                      "unit": "kilowatt hour", "location": region or "GLO", "category": "electricity generation",
                      "source": "raw/electricity_technology_lci.csv (per-row sources)",
@@ -651,6 +720,7 @@ def main(out_dir: Path = HERE) -> None:
     technologies, codes = technology_rows(lci)
     technologies, mixes = calibrate_egrid(technologies, technology_mixes(category_mixes(), codes),
                                           technology_mixes(egrid_national_mix(), codes))
+    technologies, mixes = calibrate_europe(technologies, mixes)
     factors = bundled_factors()
     figures = Figures(
         gwp=per_activity(technologies, factors[GWP100]),
