@@ -632,8 +632,9 @@ def technology_activities(technologies: pd.DataFrame, codes: dict[tuple[str, str
     rows = []
     for code in sorted(technologies["activity"].unique()):
         generic = next((c for c in sorted(labels, key=len, reverse=True) if code.startswith(c)), code)
-        region = code[len(generic) + 1:] if code != generic else ""  # an eGRID-calibrated copy
-        calibration = "eGRID2023" if region.startswith("US-") else "reported-emissions"
+        region = code[len(generic) + 1:] if code != generic else ""  # a calibrated copy
+        # eGRID subregions ("US-ERCT") and the states' national copy ("US"); European countries
+        calibration = "eGRID2023" if region == "US" or region.startswith("US-") else "reported-emissions"
         label = labels[generic] + (f", {region} fleet ({calibration}-calibrated)" if region else "")
         rows.append({"code": code, "name": f"electricity production, {label}", "reference_product": "electricity, high voltage",
                      "unit": "kilowatt hour", "location": region or "GLO", "category": "electricity generation",
