@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -491,20 +492,36 @@ def calibrate_egrid(technologies: pd.DataFrame, mixes: pd.DataFrame, national: p
                 continue
             calibrated = f"{code}-{suffix}"
             relink.update({(region, code): calibrated for region in regions})
-            for _, row in own.iterrows():
-                row = row.copy()
-                row["activity"] = calibrated
-                if row["notes"].startswith("direct") and row["flow"] in factors:
-                    k = factors[row["flow"]]
-                    row["amount"] = row["amount"] * k
-                    row["loc"] = math.log(row["amount"]) if row["amount"] > 0 else ""
-                    row["notes"] = (f"direct; calibrated to eGRID2023 {suffix if len(regions) == 1 else 'US (national)'} measured "
-                                    f"{EGRID_MEASURED[row['flow']]} (x {k:.4g} on the generic factor; {scope}: {note}). {row['notes']}")
-                    row["source"] = f"{row['source']}; {SOURCE_EGRID} (measured output emission rates)"
-                extra.append(row)
+            where = suffix if len(regions) == 1 else "US (national)"
+            extra += scaled_copy(own, calibrated, factors, f"{SOURCE_EGRID} (measured output emission rates)",
+                                 lambda flow, k: (f"calibrated to eGRID2023 {where} measured {EGRID_MEASURED[flow]} "
+                                                  f"(x {k:.4g} on the generic factor; {scope}: {note})"))
+    return pd.concat([technologies, pd.DataFrame(extra)], ignore_index=True), relinked(mixes, relink)
+
+
+def scaled_copy(own: pd.DataFrame, calibrated: str, factors: dict[str, float], source: str,
+                describe: Callable[[str, float], str]) -> list[pd.Series]:
+    """The rows of one technology activity as activity ``calibrated``, its direct rows of each flow in
+    ``factors`` x that factor (lognormal loc follows), cited to ``source`` and described in the notes."""
+    rows = []
+    for _, row in own.iterrows():
+        row = row.copy()
+        row["activity"] = calibrated
+        if row["notes"].startswith("direct") and row["flow"] in factors:
+            k = factors[row["flow"]]
+            row["amount"] = row["amount"] * k
+            row["loc"] = math.log(row["amount"]) if row["amount"] > 0 else ""
+            row["notes"] = f"direct; {describe(row['flow'], k)}. {row['notes']}"
+            row["source"] = f"{row['source']}; {source}"
+        rows.append(row)
+    return rows
+
+
+def relinked(mixes: pd.DataFrame, relink: dict[tuple[str, str], str]) -> pd.DataFrame:
+    """``mixes`` with each (region, technology activity) in ``relink`` pointing at its calibrated copy."""
     mixes = mixes.copy()
     mixes["technology_activity"] = [relink.get((r, t), t) for r, t in zip(mixes["region"], mixes["technology_activity"])]
-    return pd.concat([technologies, pd.DataFrame(extra)], ignore_index=True), mixes
+    return mixes
 
 
 # -- European calibration --------------------------------------------------------------------
@@ -558,20 +575,10 @@ def calibrate_europe(technologies: pd.DataFrame, mixes: pd.DataFrame) -> tuple[p
         for code in sorted(set(mixes.loc[mixes["region"].isin(regions), "technology_activity"]) & combustion):
             calibrated = f"{code}-{country}"
             relink.update({(region, code): calibrated for region in regions})
-            for _, row in technologies[technologies["activity"] == code].iterrows():
-                row = row.copy()
-                row["activity"] = calibrated
-                if row["notes"].startswith("direct") and row["flow"] in factors:
-                    k = factors[row["flow"]]
-                    row["amount"] = row["amount"] * k
-                    row["loc"] = math.log(row["amount"]) if row["amount"] > 0 else ""
-                    row["notes"] = (f"direct; calibrated to {country}'s reported NFR 1.A.1.a emissions of {year} per kWh generated "
-                                    f"(x {k:.4g} on the generic factor; {note}). {row['notes']}")
-                    row["source"] = f"{row['source']}; {SOURCE_REPORTED}"
-                extra.append(row)
-    mixes = mixes.copy()
-    mixes["technology_activity"] = [relink.get((r, t), t) for r, t in zip(mixes["region"], mixes["technology_activity"])]
-    return pd.concat([technologies, pd.DataFrame(extra)], ignore_index=True), mixes
+            extra += scaled_copy(technologies[technologies["activity"] == code], calibrated, factors, SOURCE_REPORTED,
+                                 lambda flow, k: (f"calibrated to {country}'s reported NFR 1.A.1.a emissions of {year} per kWh "
+                                                  f"generated (x {k:.4g} on the generic factor; {note})"))
+    return pd.concat([technologies, pd.DataFrame(extra)], ignore_index=True), relinked(mixes, relink)
 
 
 # -- characterization for the derived columns ------------------------------------------------
